@@ -1,0 +1,80 @@
+"""The contract every detector follows.
+
+A detector is a small class: it names the categories it can report, and ``scan`` yields
+``Finding`` objects for one ``Document``. The engine decides which detectors run (policy,
+prefilter triggers); a detector never needs to know about the others.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, ClassVar
+
+from qunguan.audit.finding import Finding
+
+
+@dataclass(frozen=True, slots=True)
+class MessageContext:
+    """What is known about a message besides its text (all optional).
+
+    ``group`` is the platform group account (群号), ``sender`` the sender's platform id;
+    ``timestamp`` is seconds since the epoch. The conversation detector uses them to look at
+    a window of messages rather than one message alone.
+    """
+
+    group: str | None = None
+    sender: str | None = None
+    timestamp: float | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Document:
+    """One text under audit, with its normalised form computed at most once.
+
+    ``normalized`` is the text after normalisation (see ``qunguan.audit.normalize``) and
+    ``to_original(i)`` maps an index in the normalised text back to the original text, so
+    every finding's span can refer to what the user actually wrote.
+    """
+
+    __slots__ = ("__dict__", "context", "text")
+
+    def __init__(self, text: str, context: MessageContext | None = None) -> None:
+        self.text = text
+        self.context = context
+
+    @cached_property
+    def _normalized(self) -> tuple[str, list[int]]:
+        from qunguan.audit.normalize import normalize
+
+        return normalize(self.text)
+
+    @property
+    def normalized(self) -> str:
+        return self._normalized[0]
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Return the original-text span for the normalised span ``[start, end)``."""
+        offsets = self._normalized[1]
+        if not offsets:
+            return (0, 0)
+        o_start = offsets[start] if start < len(offsets) else len(self.text)
+        o_end = offsets[end - 1] + 1 if 0 < end <= len(offsets) else o_start
+        return (o_start, max(o_start, o_end))
+
+
+class Detector(ABC):
+    """Base class of all detectors.
+
+    Subclasses set ``name`` (unique, used in policy files) and ``categories`` (taxonomy
+    names they may report) and implement ``scan``.
+    """
+
+    name: ClassVar[str]
+    categories: ClassVar[tuple[str, ...]]
+
+    @abstractmethod
+    def scan(self, doc: Document) -> Iterator[Finding]:
+        """Yield the findings in ``doc``; never raise on any input string."""
