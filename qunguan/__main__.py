@@ -1,0 +1,5 @@
+import sys
+
+from qunguan.cli import main
+
+sys.exit(main())

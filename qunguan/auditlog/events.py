@@ -1,0 +1,63 @@
+"""Audit event types: a stable enum, stored as integers — never renumber an existing member."""
+
+from __future__ import annotations
+
+import enum
+
+
+class AuditEvent(enum.IntEnum):
+    USER_CREATED = 100
+    USER_ROLE_GRANTED = 101
+    USER_ROLE_REVOKED = 102
+    USER_PASSWORD_CHANGED = 103
+    USER_LOGGED_IN = 110
+    USER_LOGIN_FAILED = 111
+
+    UNIT_CREATED = 200
+    UNIT_CHANGED = 201
+
+    PERSON_CREATED = 300
+    PERSON_CHANGED = 301
+    ROSTER_IMPORTED = 310
+
+    GROUP_REGISTERED = 400
+    GROUP_CHANGED = 401
+    GROUP_ADMINS_CHANGED = 402
+    GROUP_DISSOLVED = 403
+    GROUP_RULES_UPLOADED = 404
+    GROUPS_IMPORTED = 410
+
+    APPROVAL_RECORDED = 500
+    APPROVAL_CHANGED = 501
+
+    FILING_EXPORTED = 600
+    PERSONAL_DATA_REVEALED = 700
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS.get(self, self.name.lower())
+
+
+EVENT_LABELS: dict[AuditEvent, str] = {
+    AuditEvent.USER_CREATED: "创建账号",
+    AuditEvent.USER_ROLE_GRANTED: "授予角色",
+    AuditEvent.USER_ROLE_REVOKED: "撤销角色",
+    AuditEvent.USER_PASSWORD_CHANGED: "修改密码",
+    AuditEvent.USER_LOGGED_IN: "登录",
+    AuditEvent.USER_LOGIN_FAILED: "登录失败",
+    AuditEvent.UNIT_CREATED: "新建单位",
+    AuditEvent.UNIT_CHANGED: "修改单位",
+    AuditEvent.PERSON_CREATED: "新增人员",
+    AuditEvent.PERSON_CHANGED: "修改人员",
+    AuditEvent.ROSTER_IMPORTED: "导入花名册",
+    AuditEvent.GROUP_REGISTERED: "登记群组",
+    AuditEvent.GROUP_CHANGED: "修改群组",
+    AuditEvent.GROUP_ADMINS_CHANGED: "变更管理员",
+    AuditEvent.GROUP_DISSOLVED: "解散群组",
+    AuditEvent.GROUP_RULES_UPLOADED: "上传管理办法",
+    AuditEvent.GROUPS_IMPORTED: "批量导入群组",
+    AuditEvent.APPROVAL_RECORDED: "登记审批",
+    AuditEvent.APPROVAL_CHANGED: "修改审批",
+    AuditEvent.FILING_EXPORTED: "导出备案登记表",
+    AuditEvent.PERSONAL_DATA_REVEALED: "查看个人信息",
+}

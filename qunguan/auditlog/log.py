@@ -1,0 +1,104 @@
+"""Appending to and verifying the audit log. Only domain actions call ``append``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from qunguan.auditlog.events import AuditEvent
+from qunguan.auditlog.models import AuditChainHead, AuditLogEntry
+
+GENESIS = "0" * 64
+
+
+def _jsonable(value: Any) -> Any:
+    """Return ``value`` as plain JSON data (dates as ISO strings) so it hashes stably."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, ensure_ascii=False, default=_default))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def append(
+    *,
+    actor: Any,
+    event: AuditEvent,
+    obj: Any = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    unit_path: str = "",
+    summary: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditLogEntry:
+    """Append one entry to the chain and return it.
+
+    Must run inside the caller's transaction (every action is atomic), so that the change
+    and its log entry commit or roll back together. ``actor`` may be None for the system.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit log append must run inside a transaction")
+    if obj is not None:
+        object_type = object_type or obj._meta.model_name
+        object_id = obj.pk if object_id is None else object_id
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    entry = AuditLogEntry(
+        seq=head.last_seq + 1,
+        created=timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=(actor.get_username() if getattr(actor, "pk", None) else "system"),
+        event_type=int(event),
+        object_type=object_type or "",
+        object_id="" if object_id is None else str(object_id),
+        unit_path=unit_path,
+        summary=summary[:500],
+        before=_jsonable(before),
+        after=_jsonable(after),
+        prev_hash=head.last_hash,
+    )
+    entry.entry_hash = entry.compute_hash()
+    entry.save()
+    head.last_seq = entry.seq
+    head.last_hash = entry.entry_hash
+    head.save(update_fields=["last_seq", "last_hash"])
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int
+    reason: str
+
+
+def verify() -> Iterator[ChainProblem]:
+    """Yield every break in the chain: edited entries, deleted or reordered ones, a moved head."""
+    prev_hash = GENESIS
+    expected_seq = 1
+    for entry in AuditLogEntry.objects.order_by("seq").iterator(chunk_size=2000):
+        if entry.seq != expected_seq:
+            yield ChainProblem(expected_seq, f"entries {expected_seq}..{entry.seq - 1} are missing (deleted)")
+        if entry.prev_hash != prev_hash:
+            yield ChainProblem(entry.seq, "previous-hash link does not match: an earlier entry was changed or removed")
+        if entry.compute_hash() != entry.entry_hash:
+            yield ChainProblem(entry.seq, "content does not match its hash: the entry was edited")
+        prev_hash = entry.entry_hash
+        expected_seq = entry.seq + 1
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev_hash):
+        yield ChainProblem(head.last_seq, "the newest entries were removed (chain head is ahead of the log)")
+
+
+def entries_for(object_type: str, object_id: str | int) -> Any:
+    """Return the history of one object, newest first."""
+    return AuditLogEntry.objects.filter(object_type=object_type, object_id=str(object_id)).order_by("-seq")
