@@ -47,7 +47,9 @@ class Cast:
 
 
 def make_user(username: str, display_name: str, person: Person | None = None) -> User:
-    return do_create_user(None, username=username, password=PASSWORD, display_name=display_name, person=person)
+    return do_create_user(
+        None, username=username, password=PASSWORD, display_name=display_name, person=person
+    )
 
 
 def build_cast() -> Cast:

@@ -83,6 +83,6 @@ def do_revoke_role(actor: Any, assignment: RoleAssignment) -> None:
         actor=actor,
         event=AuditEvent.USER_ROLE_REVOKED,
         obj=user,
-        summary=f"撤销 {user.username} 的角色“{Role(data['role']).label}”",
+        summary=f"撤销 {user.username} 的角色“{Role(str(data['role'])).label}”",
         before=data,
     )

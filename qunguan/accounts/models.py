@@ -34,7 +34,9 @@ class User(AbstractUser):
 class RoleAssignment(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(max_length=20, choices=Role.choices)
-    unit = models.ForeignKey("registry.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(
+        "registry.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     group = models.ForeignKey(
         "registry.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -48,7 +50,9 @@ class RoleAssignment(models.Model):
                     models.Q(role="supervisor", unit__isnull=True, group__isnull=True)
                     | models.Q(role="group_admin", unit__isnull=True, group__isnull=False)
                     | models.Q(
-                        role__in=["unit_manager", "unit_head", "reviewer"], unit__isnull=False, group__isnull=True
+                        role__in=["unit_manager", "unit_head", "reviewer"],
+                        unit__isnull=False,
+                        group__isnull=True,
                     )
                 ),
             ),

@@ -31,10 +31,17 @@ EFFECTIVE_STATES = (ApprovalState.APPROVED, ApprovalState.FILED)
 class Approval(models.Model):
     kind = models.CharField("类型", max_length=12, choices=ApprovalKind.choices)
     group = models.ForeignKey("registry.Group", on_delete=models.CASCADE, related_name="approvals")
-    state = models.CharField("状态", max_length=10, choices=ApprovalState.choices, default=ApprovalState.DRAFT)
+    state = models.CharField(
+        "状态", max_length=10, choices=ApprovalState.choices, default=ApprovalState.DRAFT
+    )
     reason = models.TextField("理由", blank=True)
     approved_by = models.ForeignKey(
-        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="批准人"
+        "registry.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="批准人",
     )
     decided_on = models.DateField("批准日期", null=True, blank=True)
     max_members = models.PositiveIntegerField("批准人数上限", null=True, blank=True)

@@ -89,7 +89,9 @@ def verify() -> Iterator[ChainProblem]:
         if entry.seq != expected_seq:
             yield ChainProblem(expected_seq, f"entries {expected_seq}..{entry.seq - 1} are missing (deleted)")
         if entry.prev_hash != prev_hash:
-            yield ChainProblem(entry.seq, "previous-hash link does not match: an earlier entry was changed or removed")
+            yield ChainProblem(
+                entry.seq, "previous-hash link does not match: an earlier entry was changed or removed"
+            )
         if entry.compute_hash() != entry.entry_hash:
             yield ChainProblem(entry.seq, "content does not match its hash: the entry was edited")
         prev_hash = entry.entry_hash

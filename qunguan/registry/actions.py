@@ -47,8 +47,8 @@ def snapshot(obj: Model, fields: Iterable[str]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name in fields:
         field = obj._meta.get_field(name)
-        value = getattr(obj, field.attname)
-        data[name] = value
+        # attname is the raw column ("unit_id") so foreign keys are logged as ids
+        data[name] = getattr(obj, getattr(field, "attname", name))
     return data
 
 
@@ -82,7 +82,9 @@ def do_create_unit(actor: Any, **data: Any) -> Unit:
         with transaction.atomic():
             unit.save()
     except IntegrityError:
-        raise RegistryError(errors.INVALID, f"上级单位下已有名为“{unit.name}”的单位。", field="name") from None
+        raise RegistryError(
+            errors.INVALID, f"上级单位下已有名为“{unit.name}”的单位。", field="name"
+        ) from None
     unit.path = _path_for(unit)
     unit.save(update_fields=["path"])
     log.append(
@@ -137,7 +139,9 @@ def do_create_person(actor: Any, **data: Any) -> Person:
     """Add one person to the roster and return it."""
     _require_manage(actor, data["unit"])
     if Person.objects.filter(number=data["number"]).exists():
-        raise RegistryError(errors.DUPLICATE_NUMBER, f"工号/学号 {data['number']} 已在花名册中。", field="number")
+        raise RegistryError(
+            errors.DUPLICATE_NUMBER, f"工号/学号 {data['number']} 已在花名册中。", field="number"
+        )
     person = Person.objects.create(**{k: v for k, v in data.items() if k in PERSON_FIELDS})
     log.append(
         actor=actor,
@@ -274,7 +278,9 @@ def do_register_group(actor: Any, *, admins: Iterable[Person] = (), **data: Any)
 
 
 @transaction.atomic
-def do_update_group(actor: Any, group: Group, *, admins: Iterable[Person] | None = None, **changes: Any) -> Group:
+def do_update_group(
+    actor: Any, group: Group, *, admins: Iterable[Person] | None = None, **changes: Any
+) -> Group:
     """Change a registered group's fields (and admins if given); return it. History is in the audit log."""
     _require_manage(actor, group.unit)
     if "unit" in changes:
@@ -306,7 +312,7 @@ def _field_label(name: str) -> str:
         return "管理员"
     if name == "rules_document":
         return "管理办法"
-    return str(Group._meta.get_field(name).verbose_name)
+    return str(getattr(Group._meta.get_field(name), "verbose_name", name))
 
 
 @transaction.atomic

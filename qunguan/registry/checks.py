@@ -106,7 +106,9 @@ def check_oversize(groups: Sequence[GroupFacts], ctx: CheckContext) -> Iterator[
             continue
         limits = [m for k, m in g.approvals if k == "oversize"]
         if not limits:
-            yield _breach("oversize", g, f"现有 {g.member_count} 人，超过 {ctx.max_group_size} 人，未见负责人签批备案")
+            yield _breach(
+                "oversize", g, f"现有 {g.member_count} 人，超过 {ctx.max_group_size} 人，未见负责人签批备案"
+            )
         elif all(m is not None and g.member_count > m for m in limits):
             cap = max(m for m in limits if m is not None)
             yield _breach("oversize", g, f"现有 {g.member_count} 人，超过审批上限 {cap} 人")
@@ -143,7 +145,9 @@ def check_temporary_overdue(groups: Sequence[GroupFacts], ctx: CheckContext) -> 
             if g.approved("retention"):
                 continue
             days = (ctx.today - g.end_date).days
-            yield _breach("temporary_overdue", g, f"工作已于 {g.end_date:%Y-%m-%d} 结束，逾期 {days} 天未解散")
+            yield _breach(
+                "temporary_overdue", g, f"工作已于 {g.end_date:%Y-%m-%d} 结束，逾期 {days} 天未解散"
+            )
 
 
 @registry_check("no_admin", "1(2)", "未指定管理员")
@@ -198,7 +202,7 @@ def collect_facts(groups: QuerySet[Group]) -> list[GroupFacts]:
             end_date=g.end_date,
             member_count=g.member_count,
             owner_id=g.owner_id,
-            admin_count=g.n_admins,  # type: ignore[attr-defined]
+            admin_count=g.n_admins,
             member_scope=g.member_scope,
             purpose=g.purpose,
             has_rules=bool(g.rules_document),

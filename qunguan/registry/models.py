@@ -28,10 +28,17 @@ class Unit(models.Model):
     name = models.CharField("名称", max_length=100)
     kind = models.CharField("类型", max_length=24, choices=UnitKind.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="上级单位"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name="上级单位",
     )
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
-    headcount = models.PositiveIntegerField("人数", default=0, help_text="教职工或班级学生人数，用于核对群规模")
+    headcount = models.PositiveIntegerField(
+        "人数", default=0, help_text="教职工或班级学生人数，用于核对群规模"
+    )
     head = models.ForeignKey(
         "Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="负责人"
     )
@@ -97,7 +104,9 @@ class Group(models.Model):
     account = models.CharField("群号/账号", max_length=64)
     name = models.CharField("群名称", max_length=100)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="groups", verbose_name="所属单位")
-    is_official = models.BooleanField("官方群", default=False, help_text="每个单位原则上只建一个官方群（第三条第三款）")
+    is_official = models.BooleanField(
+        "官方群", default=False, help_text="每个单位原则上只建一个官方群（第三条第三款）"
+    )
     member_scope = models.CharField("成员范围", max_length=200, blank=True)
     purpose = models.CharField("主要功能或用途", max_length=300, blank=True)
     owner = models.ForeignKey(
@@ -108,7 +117,9 @@ class Group(models.Model):
         related_name="owned_groups",
         verbose_name="创建者（群主）",
     )
-    admins = models.ManyToManyField(Person, blank=True, related_name="administered_groups", verbose_name="管理员")
+    admins = models.ManyToManyField(
+        Person, blank=True, related_name="administered_groups", verbose_name="管理员"
+    )
     created_on = models.DateField("创建时间", null=True, blank=True)
     member_count = models.PositiveIntegerField("现有人数", default=0)
     status = models.CharField("状态", max_length=10, choices=GroupStatus.choices, default=GroupStatus.ACTIVE)
