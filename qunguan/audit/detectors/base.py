@@ -11,9 +11,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from qunguan.audit.finding import Finding
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from qunguan.audit.policy import Policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +60,11 @@ class Document:
     def normalized(self) -> str:
         return self._normalized[0]
 
+    @property
+    def offsets(self) -> list[int]:
+        """Return the offset map: ``offsets[i]`` is the original index of normalised char ``i``."""
+        return self._normalized[1]
+
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Return the original-text span for the normalised span ``[start, end)``."""
         offsets = self._normalized[1]
@@ -74,6 +84,26 @@ class Detector(ABC):
 
     name: ClassVar[str]
     categories: ClassVar[tuple[str, ...]]
+
+    # Prefilter (see qunguan.audit.engine): the engine runs ``scan`` only when the RAW text
+    # contains at least one of ``trigger_chars`` (empty = no character condition) AND has at
+    # least ``min_digits`` digit-like characters (ASCII, full-width, Chinese 〇一二…, 幺, 两).
+    # Both are checked with one combined pass per message, so a detector that declares tight
+    # triggers costs nothing on the messages it cannot match. Traditional and full-width
+    # variants of the trigger characters are added by the engine.
+    trigger_chars: ClassVar[str] = ""
+    min_digits: ClassVar[int] = 0
+    # True for detectors backed by a statistical model; the benchmark's rule-only run and
+    # ``Policy.use_models = false`` leave them out.
+    uses_model: ClassVar[bool] = False
+
+    @classmethod
+    def from_policy(cls, policy: Policy) -> Self:
+        """Return an instance configured from ``policy`` (lexicon paths, thresholds …).
+
+        The default ignores the policy; detectors that read deployment data override it.
+        """
+        return cls()
 
     @abstractmethod
     def scan(self, doc: Document) -> Iterator[Finding]:

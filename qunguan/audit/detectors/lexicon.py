@@ -1,0 +1,255 @@
+"""Lexicon detector (词库): porn, violence, vulgar, illegal, political, ad and abuse words.
+
+One Aho–Corasick automaton (pyahocorasick) over the NORMALISED text holds every term of the
+shipped lexicons (``qunguan/audit/data/lexicons/<category>.txt``, built by
+``scripts/build_lexicons.py``), the deployment's extra lexicons and the allow-list. Matching on
+the normalised text undoes the cheap evasions (spaces or dots between characters, traditional
+characters, full-width letters); the lexicons carry the common homophone and pinyin variants.
+
+Sanity rules, because the public lists are noisy and work chats are full of official language:
+
+* a match lying inside an allow-listed phrase is dropped (``习近平新时代中国特色社会主义思想``,
+  ``反邪教``, ``禁毒宣传`` …);
+* an ASCII term (``sb``, ``nmsl``) only matches as a whole word, never inside ``usb`` or a URL;
+* of overlapping matches of one category, the longest wins (``操你妈`` over ``操你``);
+* each term has a weight in 0..1; the terms of one category found in one message are combined
+  by noisy-or, so a weak word alone stays under the policy threshold while several together
+  cross it.
+
+File format for deployment lexicons (policy ``[lexicons] extra = [...]``): UTF-8 lines
+``term<TAB>category<TAB>weight``; ``#`` starts a comment. Allow-lists (``allow = [...]``) hold
+one phrase per line (further tab-separated fields are ignored).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+import ahocorasick
+
+from qunguan.audit.detectors.base import Detector, Document
+from qunguan.audit.finding import Finding, Severity
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from qunguan.audit.policy import Policy
+
+CATEGORIES: tuple[str, ...] = ("porn", "violence", "vulgar", "illegal", "political", "ad", "abuse")
+_CATEGORY_INDEX = {c: i for i, c in enumerate(CATEGORIES)}
+_ALLOW = -1
+
+LABELS = {
+    "porn": "色情",
+    "violence": "暴力恐怖",
+    "vulgar": "低俗粗口",
+    "illegal": "违法违禁",
+    "political": "政治有害",
+    "ad": "广告",
+    "abuse": "辱骂攻击",
+}
+SEVERITY = {
+    "porn": Severity.HIGH,
+    "violence": Severity.HIGH,
+    "vulgar": Severity.LOW,
+    "illegal": Severity.HIGH,
+    "political": Severity.HIGH,
+    "ad": Severity.MEDIUM,
+    "abuse": Severity.MEDIUM,
+}
+# Findings below this combined score are not even produced: no sensible policy reports them,
+# and producing them costs time on every clean message that contains a weak word.
+EMIT_FLOOR = 0.3
+
+
+class LexiconError(ValueError):
+    """A lexicon or allow-list file is malformed; the message names the file and line."""
+
+
+def normalize_term(term: str) -> str:
+    """Return ``term`` as it appears in ``Document.normalized`` (so the automaton can find it)."""
+    from qunguan.audit.normalize import normalize
+
+    return normalize(term.strip())[0]
+
+
+def parse_lexicon(lines: Iterable[str], source: str) -> Iterator[tuple[str, str, float]]:
+    """Yield ``(term, category, weight)`` from ``term<TAB>category<TAB>weight`` lines.
+
+    Raises LexiconError naming ``source`` and the line for an unknown category or a bad weight.
+    """
+    for lineno, raw in enumerate(lines, start=1):
+        line = raw.rstrip("\r\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3:
+            raise LexiconError(f"{source}:{lineno}: expected term<TAB>category<TAB>weight, got {line!r}")
+        term, category, weight_text = (p.strip() for p in parts)
+        if category not in _CATEGORY_INDEX:
+            raise LexiconError(
+                f"{source}:{lineno}: unknown category {category!r} (one of {', '.join(CATEGORIES)})"
+            )
+        try:
+            weight = float(weight_text)
+        except ValueError:
+            raise LexiconError(f"{source}:{lineno}: weight {weight_text!r} is not a number") from None
+        if not 0.0 <= weight <= 1.0:
+            raise LexiconError(f"{source}:{lineno}: weight {weight} is outside 0..1")
+        if term:
+            yield term, category, weight
+
+
+def parse_allow(lines: Iterable[str]) -> Iterator[str]:
+    """Yield the phrases of an allow-list (first tab field of each non-comment line)."""
+    for raw in lines:
+        phrase = raw.split("\t", 1)[0].strip()
+        if phrase and not phrase.startswith("#"):
+            yield phrase
+
+
+LEXICON_DIR = Path(__file__).resolve().parent.parent / "data" / "lexicons"
+
+
+def _shipped_text(name: str) -> str:
+    return (LEXICON_DIR / name).read_text(encoding="utf-8")
+
+
+def _is_ascii_word(term: str) -> bool:
+    return term.isascii() and term.isalnum()
+
+
+class Lexicon:
+    """A compiled lexicon: the automaton plus the per-term data the detector needs."""
+
+    def __init__(self, terms: Iterable[tuple[str, str, float]], allow: Iterable[str]) -> None:
+        automaton = ahocorasick.Automaton()
+        size = 0
+        for phrase in allow:
+            if phrase:
+                automaton.add_word(phrase, (len(phrase), _ALLOW, 0.0, False))
+        for term, category, weight in terms:
+            if len(term) < 2:
+                # A single character is never specific enough (党, 杀, 操 …).
+                continue
+            existing = automaton.get(term, None)
+            if existing is not None and existing[1] == _ALLOW:
+                continue  # the allow-list wins over any lexicon, shipped or extra
+            if existing is None or existing[2] < weight:
+                automaton.add_word(term, (len(term), _CATEGORY_INDEX[category], weight, _is_ascii_word(term)))
+                size += existing is None
+        if len(automaton) == 0:
+            automaton.add_word("\x00\x00", (2, _ALLOW, 0.0, False))  # an empty automaton cannot be built
+        automaton.make_automaton()
+        self.automaton = automaton
+        self.size = size
+
+    @classmethod
+    def load(cls, extra: Sequence[Path] = (), allow: Sequence[Path] = ()) -> Lexicon:
+        """Return the shipped lexicons plus ``extra`` lexicon files and ``allow`` lists.
+
+        Raises LexiconError for a malformed file and OSError for an unreadable one.
+        """
+        terms: list[tuple[str, str, float]] = []
+        for category in CATEGORIES:
+            # Shipped terms are stored already normalised by build_lexicons.py.
+            terms.extend(parse_lexicon(_shipped_text(f"{category}.txt").split("\n"), f"{category}.txt"))
+        for path in extra:
+            text = Path(path).read_text(encoding="utf-8")
+            terms.extend((normalize_term(t), c, w) for t, c, w in parse_lexicon(text.split("\n"), str(path)))
+        phrases = list(parse_allow(_shipped_text("allow.txt").split("\n")))
+        for path in allow:
+            phrases.extend(
+                normalize_term(p) for p in parse_allow(Path(path).read_text(encoding="utf-8").split("\n"))
+            )
+        return cls(terms, phrases)
+
+
+_CACHE: dict[tuple[tuple[str, ...], tuple[str, ...]], Lexicon] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def cached_lexicon(extra: Sequence[Path] = (), allow: Sequence[Path] = ()) -> Lexicon:
+    """Return the compiled lexicon for these files, building it once per process."""
+    key = (tuple(str(p) for p in extra), tuple(str(p) for p in allow))
+    with _CACHE_LOCK:
+        lex = _CACHE.get(key)
+        if lex is None:
+            lex = _CACHE[key] = Lexicon.load(extra, allow)
+        return lex
+
+
+def mask_term(text: str) -> str:
+    """Return a term with all but its first character masked (``傻*``), for evidence."""
+    if len(text) <= 1:
+        return "*"
+    return text[0] + "*" * (len(text) - 1)
+
+
+class LexiconDetector(Detector):
+    """Reports words of the categorised lexicons found in the normalised text."""
+
+    name: ClassVar[str] = "lexicon"
+    categories: ClassVar[tuple[str, ...]] = CATEGORIES
+
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or cached_lexicon()
+
+    @classmethod
+    def from_policy(cls, policy: Policy) -> Self:
+        """Return a detector with the policy's ``[lexicons] extra`` / ``allow`` files loaded."""
+        return cls(cached_lexicon(policy.lexicon_extra, policy.lexicon_allow))
+
+    def scan(self, doc: Document) -> Iterator[Finding]:
+        """Yield one finding per matched term whose category's combined score reaches the floor."""
+        text = doc.normalized
+        if not text:
+            return
+        allows: list[tuple[int, int]] = []
+        hits: list[tuple[int, int, int, float]] = []  # (start, end, category index, weight)
+        for end_index, (length, cat, weight, ascii_word) in self.lexicon.automaton.iter(text):
+            start = end_index - length + 1
+            end = end_index + 1
+            if cat == _ALLOW:
+                allows.append((start, end))
+                continue
+            if ascii_word and (
+                (start > 0 and text[start - 1].isascii() and text[start - 1].isalnum())
+                or (end < len(text) and text[end].isascii() and text[end].isalnum())
+            ):
+                continue
+            hits.append((start, end, cat, weight))
+        if not hits:
+            return
+        if allows:
+            hits = [h for h in hits if not any(a <= h[0] and h[1] <= b for a, b in allows)]
+        # Longest match first; a shorter match of the same category inside it is the same word.
+        hits.sort(key=lambda h: (h[0] - h[1], h[0]))
+        kept: list[tuple[int, int, int, float]] = []
+        for h in hits:
+            if not any(k[2] == h[2] and k[0] <= h[0] and h[1] <= k[1] for k in kept):
+                kept.append(h)
+        combined: dict[int, float] = {}
+        for _, _, cat, weight in kept:
+            combined[cat] = 1.0 - (1.0 - combined.get(cat, 0.0)) * (1.0 - weight)
+        kept.sort()
+        for start, end, cat, weight in kept:
+            score = combined[cat]
+            if score < EMIT_FLOOR:
+                continue
+            category = CATEGORIES[cat]
+            o_start, o_end = doc.to_original(start, end)
+            label = LABELS[category]
+            yield Finding(
+                category=category,
+                rule=f"lexicon.{category}",
+                severity=SEVERITY[category],
+                start=o_start,
+                end=o_end,
+                evidence=mask_term(doc.text[o_start:o_end]),
+                score=round(score, 3),
+                explanation=f"命中{label}词库词语“{mask_term(text[start:end])}”（词条权重{weight:.2f}）。",
+            )

@@ -1,0 +1,101 @@
+"""A character n-gram logistic-regression scorer, small enough to run in a few microseconds.
+
+Features: the set of distinct character 1–3-grams of the normalised text that are in the model's
+vocabulary, each with value ``1/sqrt(k)`` where ``k`` is how many such n-grams the text has
+(an L2-normalised binary bag). The score is ``sigmoid(bias + sum(w) / sqrt(k))``. Training
+(``scripts/train_common.py``) computes exactly the same features with ``features()`` below, so the
+shipped weights mean the same thing at inference time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# Long texts are scored on their head only: a chat message is short, and the benchmark budget
+# (a few µs per message) must hold for a pasted 1 MB document too.
+MAX_CHARS = 400
+NGRAM_ORDERS = (1, 2, 3)
+
+
+def ngrams(text: str) -> set[str]:
+    """Return the distinct character 1–3-grams of ``text`` (its first ``MAX_CHARS`` characters)."""
+    text = text[:MAX_CHARS]
+    n = len(text)
+    grams: set[str] = set(text)
+    grams.update(text[i : i + 2] for i in range(n - 1))
+    grams.update(text[i : i + 3] for i in range(n - 2))
+    return grams
+
+
+class NgramModel:
+    """A loaded model; ``score(text)`` returns the positive-class probability in 0..1."""
+
+    __slots__ = ("bias", "meta", "name", "threshold", "weights")
+
+    def __init__(
+        self,
+        name: str,
+        weights: dict[str, float],
+        bias: float,
+        threshold: float,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        self.name = name
+        self.weights = weights
+        self.bias = bias
+        self.threshold = threshold
+        self.meta = meta or {}
+
+    @classmethod
+    def load(cls, name: str, directory: Path | None = None) -> NgramModel:
+        """Return the model ``name`` read from ``directory`` (default: this package's data).
+
+        Raises FileNotFoundError when a file is missing and ValueError when the files disagree.
+        """
+        if directory is None:
+            base = resources.files("qunguan.audit.models")
+            meta_text = base.joinpath(f"{name}.json").read_text(encoding="utf-8")
+            vocab_text = base.joinpath(f"{name}.vocab.txt").read_text(encoding="utf-8")
+            raw = base.joinpath(f"{name}.weights.bin").read_bytes()
+        else:
+            meta_text = (directory / f"{name}.json").read_text(encoding="utf-8")
+            vocab_text = (directory / f"{name}.vocab.txt").read_text(encoding="utf-8")
+            raw = (directory / f"{name}.weights.bin").read_bytes()
+        meta = json.loads(meta_text)
+        vocab = vocab_text.split("\n")
+        if vocab and vocab[-1] == "":
+            vocab.pop()
+        values = np.frombuffer(raw, dtype="<f2").astype(np.float64) * float(meta.get("scale", 1.0))
+        if len(values) != len(vocab):
+            raise ValueError(f"model {name}: {len(vocab)} n-grams but {len(values)} weights")
+        weights = dict(zip(vocab, values.tolist(), strict=True))
+        return cls(name, weights, float(meta["bias"]), float(meta["threshold"]), meta)
+
+    def raw_score(self, text: str, extra: float = 0.0) -> float:
+        """Return the decision value (log-odds) for ``text``; ``extra`` is added before the link."""
+        get = self.weights.get
+        total = 0.0
+        k = 0
+        for gram in ngrams(text):
+            w = get(gram)
+            if w is not None:
+                total += w
+                k += 1
+        if k:
+            total /= math.sqrt(k)
+        return self.bias + total + extra
+
+    def score(self, text: str) -> float:
+        """Return the probability in 0..1 that ``text`` belongs to the positive class."""
+        z = self.raw_score(text)
+        if z < -30.0:
+            return 0.0
+        if z > 30.0:
+            return 1.0
+        return 1.0 / (1.0 + math.exp(-z))
