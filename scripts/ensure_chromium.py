@@ -5,7 +5,7 @@
 
 Checks /usr/bin/chromium and /usr/bin/chromedriver (override with $QUNGUAN_CHROMIUM and
 $QUNGUAN_CHROMEDRIVER). When one is missing and we run as root with apt-get, installs Debian's
-``chromium`` and ``chromium-driver`` (apt-get update && apt-get install -y; set
+``chromium`` and ``chromium-driver``, with Latin and CJK fonts (apt-get update && apt-get install -y; set
 QUNGUAN_BROWSER_NO_INSTALL=1 to forbid that). Then checks that both report the same major
 version and that Chromium really renders a page headless (skip with --no-smoke).
 
@@ -32,6 +32,8 @@ PREFIX = "[ensure_chromium]"
 EXIT_NO_BROWSER = 3
 CHROMIUM = os.environ.get("QUNGUAN_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("QUNGUAN_CHROMEDRIVER", "/usr/bin/chromedriver")
+# Fonts: Latin and CJK, so that the screenshots of the Chinese UI are legible.
+APT_PACKAGES = ["chromium", "chromium-driver", "fonts-liberation", "fonts-wqy-zenhei"]
 # The flags the browser tests use (tests/browser/conftest.py); without the background-networking
 # ones Chromium keeps trying to reach Google's hosts, which a closed network refuses.
 HEADLESS_FLAGS = [
@@ -79,7 +81,10 @@ def install() -> None:
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     log("installing Debian's chromium and chromium-driver (apt-get update && apt-get install)")
     started = time.monotonic()
-    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium", "chromium-driver"]):
+    for cmd in (
+        ["apt-get", "update"],
+        ["apt-get", "install", "-y", "--no-install-recommends", *APT_PACKAGES],
+    ):
         rc = subprocess.run(cmd, env=env, stdout=sys.stderr, check=False).returncode
         if rc != 0:
             raise NoBrowser(f"`{' '.join(cmd)}` failed with exit code {rc}")
