@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 from qunguan.audit.detectors.base import Detector, Document, MessageContext
 from qunguan.audit.finding import Finding
-from qunguan.audit.normalize import RAW_DIGIT_CHARS, t2s_table
+from qunguan.audit.normalize import RAW_DIGIT_CLASS, t2s_table
 from qunguan.audit.policy import Policy, load_policy
 
-_DIGIT_RE = re.compile("[" + re.escape(RAW_DIGIT_CHARS) + "]")
+_DIGIT_RE = re.compile(RAW_DIGIT_CLASS)
 
 ScanInput = str | tuple[str, MessageContext | None]
 
@@ -30,8 +30,8 @@ class _Plan:
     """What runs for one (group-specific) policy: detectors plus the combined prefilter."""
 
     policy: Policy
-    always: tuple[Detector, ...]  # no trigger characters: digit condition only
-    triggered: tuple[tuple[Detector, int], ...]  # (detector, bit) gated by trigger characters
+    always: tuple[tuple[Detector, re.Pattern[str] | None], ...]  # digit condition (+ regex) only
+    triggered: tuple[tuple[Detector, int, re.Pattern[str] | None], ...]  # (detector, bit, regex)
     trigger_re: re.Pattern[str] | None
     char_bits: dict[str, int]
     max_min_digits: int
@@ -69,13 +69,18 @@ class Auditor:
         self._plans: dict[str | None, _Plan] = {}
         self._base = self._plan(None)
 
+    @property
+    def detector_names(self) -> list[str]:
+        """Return the names of the detectors this auditor runs by default."""
+        return [d.name for d, _ in self._base.always] + [d.name for d, _, _ in self._base.triggered]
+
     def _plan(self, group: str | None) -> _Plan:
         plan = self._plans.get(group)
         if plan is not None:
             return plan
         policy = self.policy.for_group(group)
-        always: list[Detector] = []
-        triggered: list[tuple[Detector, int]] = []
+        always: list[tuple[Detector, re.Pattern[str] | None]] = []
+        triggered: list[tuple[Detector, int, re.Pattern[str] | None]] = []
         char_bits: dict[str, int] = {}
         for name, det in self._instances.items():
             if not policy.detector_enabled(name):
@@ -84,14 +89,15 @@ class Auditor:
                 continue
             if not any(policy.category(c).enabled for c in det.categories):
                 continue
+            regex = re.compile(det.trigger_regex) if det.trigger_regex else None
             if det.trigger_chars:
                 bit = 1 << len(triggered)
-                triggered.append((det, bit))
+                triggered.append((det, bit, regex))
                 for ch in det.trigger_chars:
                     for v in _variants(ch):
                         char_bits[v] = char_bits.get(v, 0) | bit
             else:
-                always.append(det)
+                always.append((det, regex))
         trigger_re = (
             re.compile("[" + "".join(re.escape(c) for c in sorted(char_bits)) + "]") if char_bits else None
         )
@@ -101,7 +107,9 @@ class Auditor:
             triggered=tuple(triggered),
             trigger_re=trigger_re,
             char_bits=char_bits,
-            max_min_digits=max([d.min_digits for d in always] + [d.min_digits for d, _ in triggered] + [0]),
+            max_min_digits=max(
+                [d.min_digits for d, _ in always] + [d.min_digits for d, _, _ in triggered] + [0]
+            ),
         )
         self._plans[group] = plan
         return plan
@@ -125,13 +133,13 @@ class Auditor:
                 mask |= bits[ch]
         doc: Document | None = None
         found: list[Finding] = []
-        for det in plan.always:
-            if ndigits >= det.min_digits:
+        for det, regex in plan.always:
+            if ndigits >= det.min_digits and (regex is None or regex.search(text)):
                 doc = doc or Document(text, context)
                 found.extend(det.scan(doc))
         if mask:
-            for det, bit in plan.triggered:
-                if mask & bit and ndigits >= det.min_digits:
+            for det, bit, regex in plan.triggered:
+                if mask & bit and ndigits >= det.min_digits and (regex is None or regex.search(text)):
                     doc = doc or Document(text, context)
                     found.extend(det.scan(doc))
         if not found:

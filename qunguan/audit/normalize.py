@@ -69,15 +69,21 @@ CHINESE_DIGITS = {
     "九": "9",
     "玖": "9",
 }
-# Digit-like characters in a RAW text (before normalisation), for the engine's prefilter.
-RAW_DIGIT_CHARS = (
-    "0123456789０１２３４５６７８９"
-    + "".join(CHINESE_DIGITS)
-    + "貳參叄陸兩"
-    + "①②③④⑤⑥⑦⑧⑨⓪⑴⑵⑶⑷⑸⑹⑺⑻⑼"
-    + "".join(chr(c) for c in range(0x2776, 0x277F))  # dingbat negative circled ❶…❾
-    + "".join(chr(c) for c in range(0x1D7CE, 0x1D800))  # mathematical digits 𝟎…𝟿
-)
+# Digit-like characters in a RAW text (before normalisation), as a regex character class for
+# the engine's prefilter: Unicode decimal digits (ASCII, full-width, mathematical …), Chinese
+# digits, circled and parenthesised digits. Kept to a \d category test plus BMP characters:
+# an astral range in the class makes the regex several times slower.
+RAW_DIGIT_CLASS = "[\\d" + "".join(CHINESE_DIGITS) + "貳參叄陸兩①-⑨⓪⑴-⑼❶-❾]"
+
+# Separators between the digits of one number in a RAW text, for the prefilter's cluster
+# regexes: whitespace, dots, dashes, brackets, stars, emoji pieces (VS16, keycap, ZWJ).
+RAW_NUMBER_SEP_CLASS = "[\\s.\\-_·•*~|()（）—–‐‑\ufe0f\u20e3\u200b-\u200d\u2060\ufeff\u3000]"
+
+
+def raw_digit_cluster(n: int, gap: int = 2) -> str:
+    """Return a regex finding ``n`` digit-like characters with at most ``gap`` separators between."""
+    return f"{RAW_DIGIT_CLASS}(?:{RAW_NUMBER_SEP_CLASS}{{0,{gap}}}{RAW_DIGIT_CLASS}){{{n - 1}}}"
+
 
 _CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Separators that evasions put between the characters of a number or a word: spaces, dots,

@@ -93,6 +93,10 @@ class Detector(ABC):
     # variants of the trigger characters are added by the engine.
     trigger_chars: ClassVar[str] = ""
     min_digits: ClassVar[int] = 0
+    # Optional second gate, a regex searched in the RAW text only when the first gate passed
+    # (e.g. "ten digit-like characters close together" for phone numbers). Keep it cheap and
+    # permissive: a miss here is a miss of the detector.
+    trigger_regex: ClassVar[str | None] = None
     # True for detectors backed by a statistical model; the benchmark's rule-only run and
     # ``Policy.use_models = false`` leave them out.
     uses_model: ClassVar[bool] = False

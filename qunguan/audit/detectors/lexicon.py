@@ -168,6 +168,45 @@ class Lexicon:
         self.size = size
         self.anchors = choose_anchors(words, char_frequencies())
 
+    def hits(self, text: str) -> list[tuple[int, int, int, float]]:
+        """Return ``(start, end, category index, weight)`` of the lexicon words in normalised ``text``.
+
+        Matches inside allow-listed phrases, ASCII terms inside longer ASCII words and shorter
+        matches nested in a longer one of the same category are left out; sorted by position.
+        """
+        allows: list[tuple[int, int]] = []
+        hits: list[tuple[int, int, int, float]] = []
+        encoded = _bytes_as_str(text)
+        same = len(encoded) == len(text)  # pure ASCII: byte offsets are character offsets
+        for byte_end, (byte_len, length, cat, weight, ascii_word) in self.automaton.iter(encoded):
+            byte_start = byte_end - byte_len + 1
+            if same:
+                start = byte_start
+            else:
+                start = len(encoded[:byte_start].encode("latin-1").decode("utf-8", "surrogatepass"))
+            end = start + length
+            if cat == _ALLOW:
+                allows.append((start, end))
+                continue
+            if ascii_word and (
+                (start > 0 and text[start - 1].isascii() and text[start - 1].isalnum())
+                or (end < len(text) and text[end].isascii() and text[end].isalnum())
+            ):
+                continue
+            hits.append((start, end, cat, weight))
+        if not hits:
+            return hits
+        if allows:
+            hits = [h for h in hits if not any(a <= h[0] and h[1] <= b for a, b in allows)]
+        # Longest match first; a shorter match of the same category inside it is the same word.
+        hits.sort(key=lambda h: (h[0] - h[1], h[0]))
+        kept: list[tuple[int, int, int, float]] = []
+        for h in hits:
+            if not any(k[2] == h[2] and k[0] <= h[0] and h[1] <= k[1] for k in kept):
+                kept.append(h)
+        kept.sort()
+        return kept
+
     @classmethod
     def load(cls, extra: Sequence[Path] = (), allow: Sequence[Path] = ()) -> Lexicon:
         """Return the shipped lexicons plus ``extra`` lexicon files and ``allow`` lists.
@@ -260,40 +299,12 @@ class LexiconDetector(Detector):
         text = doc.normalized
         if not text:
             return
-        allows: list[tuple[int, int]] = []
-        hits: list[tuple[int, int, int, float]] = []  # (start, end, category index, weight)
-        encoded = _bytes_as_str(text)
-        same = len(encoded) == len(text)  # pure ASCII: byte offsets are character offsets
-        for byte_end, (byte_len, length, cat, weight, ascii_word) in self.lexicon.automaton.iter(encoded):
-            byte_start = byte_end - byte_len + 1
-            if same:
-                start = byte_start
-            else:
-                start = len(encoded[:byte_start].encode("latin-1").decode("utf-8", "surrogatepass"))
-            end = start + length
-            if cat == _ALLOW:
-                allows.append((start, end))
-                continue
-            if ascii_word and (
-                (start > 0 and text[start - 1].isascii() and text[start - 1].isalnum())
-                or (end < len(text) and text[end].isascii() and text[end].isalnum())
-            ):
-                continue
-            hits.append((start, end, cat, weight))
-        if not hits:
+        kept = self.lexicon.hits(text)
+        if not kept:
             return
-        if allows:
-            hits = [h for h in hits if not any(a <= h[0] and h[1] <= b for a, b in allows)]
-        # Longest match first; a shorter match of the same category inside it is the same word.
-        hits.sort(key=lambda h: (h[0] - h[1], h[0]))
-        kept: list[tuple[int, int, int, float]] = []
-        for h in hits:
-            if not any(k[2] == h[2] and k[0] <= h[0] and h[1] <= k[1] for k in kept):
-                kept.append(h)
         combined: dict[int, float] = {}
         for _, _, cat, weight in kept:
             combined[cat] = 1.0 - (1.0 - combined.get(cat, 0.0)) * (1.0 - weight)
-        kept.sort()
         for start, end, cat, weight in kept:
             score = combined[cat]
             if score < EMIT_FLOOR:

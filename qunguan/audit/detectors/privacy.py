@@ -20,7 +20,7 @@ from pathlib import Path
 from qunguan.audit.detectors.base import Detector, Document
 from qunguan.audit.finding import Finding, Severity
 from qunguan.audit.mask import mask_span
-from qunguan.audit.normalize import segment_starts
+from qunguan.audit.normalize import RAW_DIGIT_CLASS, raw_digit_cluster, segment_starts
 
 _DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -158,13 +158,21 @@ def _finding(
     return Finding(cat, rule, sev, start, end, mask_span(cat, doc.text[start:end]), score, why)
 
 
-def _runs(doc: Document) -> Iterator[tuple[int, int, bool, set[int]]]:
-    """Yield (start, end, plus_before, segment_starts) for each long digit run."""
-    norm = doc.normalized
-    offsets = doc.offsets
-    for m in _RUN.finditer(norm):
-        s, e = m.span(2)
-        yield s, e, bool(m.group(1)), segment_starts(offsets, s, e)
+def _runs(doc: Document) -> list[tuple[int, int, bool, set[int]]]:
+    """Return (start, end, plus_before, segment_starts) for each long digit run.
+
+    Computed once per document and shared by the ID, phone and bank-card detectors.
+    """
+    cached: list[tuple[int, int, bool, set[int]]] | None = doc.__dict__.get("_digit_runs")
+    if cached is None:
+        norm = doc.normalized
+        offsets = doc.offsets
+        cached = []
+        for m in _RUN.finditer(norm):
+            s, e = m.span(2)
+            cached.append((s, e, bool(m.group(1)), segment_starts(offsets, s, e)))
+        doc.__dict__["_digit_runs"] = cached
+    return cached
 
 
 class IdCardDetector(Detector):
@@ -173,6 +181,7 @@ class IdCardDetector(Detector):
     name = "id_card"
     categories = ("privacy.id_card",)
     min_digits = 14  # 15-digit old form; the prefilter counts Chinese and full-width digits
+    trigger_regex = raw_digit_cluster(14, 3)
 
     def scan(self, doc: Document) -> Iterator[Finding]:
         norm = doc.normalized
@@ -209,6 +218,7 @@ class PhoneDetector(Detector):
     name = "phone"
     categories = ("privacy.phone",)
     min_digits = 10
+    trigger_regex = raw_digit_cluster(10, 3)
 
     def scan(self, doc: Document) -> Iterator[Finding]:
         norm = doc.normalized
@@ -289,6 +299,7 @@ class BankCardDetector(Detector):
     name = "bank_card"
     categories = ("privacy.bank_card",)
     min_digits = 16
+    trigger_regex = raw_digit_cluster(16, 3)
 
     def scan(self, doc: Document) -> Iterator[Finding]:
         norm = doc.normalized
@@ -357,6 +368,7 @@ class BirthDateDetector(Detector):
     categories = ("privacy.birth_date",)
     trigger_chars = "生诞dDbB"
     min_digits = 4
+    trigger_regex = r"出生|生日|生于|诞辰|(?i:dob|birth)"
 
     def scan(self, doc: Document) -> Iterator[Finding]:
         norm = doc.normalized
@@ -397,16 +409,20 @@ _UNIT = (
     rf"(?:{_NUM}[a-z]?(?:栋|幢|号楼|座)(?:{_NUM}(?:单元|门))?(?:{_NUM}(?:楼|层))?(?:{_NUM}[a-z]?(?:室|号|户)?)?"
     rf"|{_NUM}-{_NUM}-{_NUM}(?:室|号)?|{_NUM}单元{_NUM}(?:室|号)?)"
 )
-# Residential grammar: a unit with 单元, or an estate name followed by a building/room.
-_RESIDENCE = re.compile(
-    rf"(?:{_ADMIN}|{_ROAD})*(?P<estate>{_ESTATE})?"
-    rf"(?P<unit>{_NUM}[a-z]?(?:栋|幢|号楼|座)\s?{_NUM}\s?单元(?:\s?{_NUM}(?:楼|层))?(?:\s?{_NUM}[a-z]?(?:室|号|户)?)?"
+# Residential grammar, found from its core (the building/unit/room part, which starts with a
+# number and is cheap to search for) and then extended to the left over place names.
+_UNIT_CORE = re.compile(
+    rf"{_NUM}[a-z]?(?:栋|幢|号楼|座)\s?{_NUM}\s?单元(?:\s?{_NUM}(?:楼|层))?(?:\s?{_NUM}[a-z]?(?:室|号|户)?)?"
     rf"|{_NUM}单元{_NUM}(?:室|号)"
     rf"|{_NUM}[a-z]?(?:栋|幢|号楼|座)\s?{_NUM}[a-z]?(?:室|号)"
-    rf"|{_NUM}-{_NUM}-{_NUM}(?:室|号)?)"
+    rf"|{_NUM}-{_NUM}-{_NUM}(?:室|号)?"
 )
+_LEFT = re.compile(rf"(?:{_ADMIN}|{_ROAD}|{_ESTATE})+\Z")
+# Verbs and particles that end the sentence part before an address ("我们明天去|玉林小区…").
+_LEAD = re.compile(r".*[去到在是往的给和与]")
+_ESTATE_END = re.compile(rf"{_ESTATE}\Z")
 # Rural home address: …县/镇/乡 … 村 N 组 / N 社 / N 号.
-_RURAL = re.compile(rf"(?:{_ADMIN}){{1,4}}?{_HAN}{{1,6}}?村{_NUM}(?:组|社|队|号)(?:{_NUM}号)?")
+_RURAL_CORE = re.compile(rf"村{_NUM}(?:组|社|队|号)(?:{_NUM}号)?")
 _HOME_CUE = re.compile(
     r"(?:家庭住址|家庭地址|家住|住址|现住址|现住|户籍地址|户籍地|户口所在地|居住地址|居住地|住在|我家在|老家在|收货地址|收件地址|寄到|送到|寄往)"
     r"\s?(?:是|为|在|：|:)?\s?"
@@ -455,8 +471,11 @@ class AddressDetector(Detector):
 
     name = "address"
     categories = ("privacy.address",)
-    trigger_chars = "栋幢单室组住址寄送户家号村"
+    trigger_chars = "栋幢座单室村住址寄户-"
     min_digits = 1
+    trigger_regex = (
+        RAW_DIGIT_CLASS + r"[a-zA-Z]?\s?(?:栋|幢|座|单元|室|号楼|-)|村|住|址|寄到|寄往|户籍|户口|收货|收件"
+    )
 
     def scan(self, doc: Document) -> Iterator[Finding]:
         norm = doc.normalized
@@ -472,21 +491,31 @@ class AddressDetector(Detector):
                 continue
             if parts >= 1 and (place or parts >= 2):
                 spans.append((a.start(), a.end(), 0.9, "cue"))
-        for m in _RESIDENCE.finditer(norm):
+        for m in _UNIT_CORE.finditer(norm):
             s, e = m.span()
-            text = m.group(0)
-            # Trim a leading non-address stretch the lazy admin/road groups may have eaten.
-            if _CAMPUS.search(norm[max(0, s - 4) : e + 2]):
-                continue
-            strong = "单元" in text or m.group("estate") is not None or "-" in m.group("unit")
-            if not strong:
-                continue
-            if "-" in m.group("unit") and m.group("estate") is None and not _has_place(text):
+            unit = m.group(0)
+            if _CAMPUS.search(norm, max(0, s - 6), min(len(norm), e + 3)):
+                continue  # 教学楼A栋201, 7栋305寝室: campus rooms, not homes
+            window = norm[max(0, s - 30) : s]
+            left = _LEFT.search(window)
+            prefix = left.group(0) if left else ""
+            estate = _ESTATE_END.search(prefix) is not None
+            if not ("单元" in unit or estate):
+                continue  # "3栋201" alone: a campus or office room as often as a flat
+            if "-" in unit and not (estate or _has_place(prefix)):
                 continue  # "3-2-501" alone could be anything (a score, a version)
-            spans.append((s, e, 0.85, "residence"))
-        for m in _RURAL.finditer(norm):
-            if _has_place(m.group(0)):
-                spans.append((m.start(), m.end(), 0.85, "rural"))
+            cue = _HOME_CUE.search(prefix)
+            lead = _LEAD.search(prefix)
+            cut = max(cue.end() if cue else 0, lead.end() if lead else 0)
+            spans.append((s - len(prefix) + cut, e, 0.85, "residence"))
+        if "村" in norm:
+            for m in _RURAL_CORE.finditer(norm):
+                window = norm[max(0, m.start() - 30) : m.start() + 1]
+                left = re.search(rf"(?:{_ADMIN})+{_HAN}{{0,6}}?村\Z", window)
+                if left and _has_place(left.group(0)):
+                    cue = _HOME_CUE.search(left.group(0))
+                    start = m.start() + 1 - len(left.group(0)) + (cue.end() if cue else 0)
+                    spans.append((start, m.end(), 0.85, "rural"))
         spans.sort(key=lambda t: (t[0], -t[1]))
         last_end = -1
         for s, e, score, rule in spans:

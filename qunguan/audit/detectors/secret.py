@@ -61,6 +61,7 @@ class DocNumberDetector(Detector):
     categories = ("secret.doc_number",)
     trigger_chars = "〔［[(（【﹝〖"
     min_digits = 5  # four-digit year + a serial number
+    trigger_regex = r"[〔［\[(（【﹝〖{｛]\s?(?:[12１２][0-9０-９]|二[〇零○O0]|一九)"
 
     def scan(self, doc: Document) -> Iterator[Finding]:
         norm = doc.normalized
@@ -101,6 +102,7 @@ class ClassifiedDetector(Detector):
     name = "classified"
     categories = ("secret.classified",)
     trigger_chars = "密内"
+    trigger_regex = r"[绝機机秘涉保]\W{0,2}密|密\W{0,2}[级級件]|内\W{0,2}部"
 
     def scan(self, doc: Document) -> Iterator[Finding]:
         norm = doc.normalized
