@@ -70,11 +70,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",  # serves the Swagger UI assets from /static/ (no CDN on an offline campus network)
     "qunguan.accounts",
     "qunguan.auditlog",
     "qunguan.registry",
     "qunguan.approvals",
     "qunguan.web",
+    "qunguan.api",
 ]
 
 MIDDLEWARE = [

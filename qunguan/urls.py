@@ -3,6 +3,8 @@
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
+from qunguan.api.main import api
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
@@ -10,5 +12,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("api/", api.urls),
     path("", include("qunguan.web.urls")),
 ]

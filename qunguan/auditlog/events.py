@@ -12,6 +12,8 @@ class AuditEvent(enum.IntEnum):
     USER_PASSWORD_CHANGED = 103
     USER_LOGGED_IN = 110
     USER_LOGIN_FAILED = 111
+    API_TOKEN_CREATED = 120
+    API_TOKEN_REVOKED = 121
 
     UNIT_CREATED = 200
     UNIT_CHANGED = 201
@@ -45,6 +47,8 @@ EVENT_LABELS: dict[AuditEvent, str] = {
     AuditEvent.USER_PASSWORD_CHANGED: "修改密码",
     AuditEvent.USER_LOGGED_IN: "登录",
     AuditEvent.USER_LOGIN_FAILED: "登录失败",
+    AuditEvent.API_TOKEN_CREATED: "创建接口令牌",
+    AuditEvent.API_TOKEN_REVOKED: "吊销接口令牌",
     AuditEvent.UNIT_CREATED: "新建单位",
     AuditEvent.UNIT_CHANGED: "修改单位",
     AuditEvent.PERSON_CREATED: "新增人员",
