@@ -77,7 +77,9 @@ RAW_DIGIT_CLASS = "[\\d" + "".join(CHINESE_DIGITS) + "貳參叄陸兩①-⑨⓪�
 
 # Separators between the digits of one number in a RAW text, for the prefilter's cluster
 # regexes: whitespace, dots, dashes, brackets, stars, emoji pieces (VS16, keycap, ZWJ).
-RAW_NUMBER_SEP_CLASS = "[\\s.\\-_·•*~|()（）—–‐‑\ufe0f\u20e3\u200b-\u200d\u2060\ufeff\u3000]"
+RAW_NUMBER_SEP_CLASS = (
+    "[\\s.\\-_·•*~|()（）—–‐‑\ufe0f\u20e3\u200b-\u200d\u2060\ufeff\u3000\u2600-\u27bf\U0001f000-\U0001faff]"
+)
 
 
 def raw_digit_cluster(n: int, gap: int = 2) -> str:
@@ -100,9 +102,9 @@ _DIGIT_LIKE = "0-9" + "".join(CHINESE_DIGITS)
 _CN_DIGIT_RUN = re.compile(f"[{_DIGIT_LIKE}](?:[{_SEP}]*[{_DIGIT_LIKE}]){{2,}}")
 _HAS_CN_DIGIT = re.compile("[" + "".join(CHINESE_DIGITS) + "]")
 # Separator runs to drop: between two digits (the second may be the x of an ID number),
-# or between two CJK characters.
+# or between two CJK characters — except the stars of a classification mark (机密★一年).
 _DROP_SEP = re.compile(
-    f"(?<=[0-9])[{_SEP}]+(?=[0-9x])|(?<=[{_CJK}])[{_SEP}]+(?=[{_CJK}])",
+    f"(?<=[0-9])[{_SEP}]+(?=[0-9x])|(?<=[{_CJK}])(?:(?![★☆])[{_SEP}])+(?=[{_CJK}])",
 )
 _CN_TO_ASCII = str.maketrans(CHINESE_DIGITS)
 

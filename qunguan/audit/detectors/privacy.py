@@ -146,7 +146,21 @@ _CARD_WORDS = (
     "储蓄卡",
     "汇款",
 )
-_NOT_CARD_WORDS = ("订单", "单号", "流水", "交易号", "运单", "快递", "物流", "编号", "会议", "工单", "批次")
+_NOT_CARD_WORDS = (
+    "身份证",
+    "证件",
+    "订单",
+    "单号",
+    "流水",
+    "交易号",
+    "运单",
+    "快递",
+    "物流",
+    "编号",
+    "会议",
+    "工单",
+    "批次",
+)
 _PHONE_WORDS = ("电话", "手机", "联系", "tel", "call", "致电", "号码", "微信", "座机", "打给")
 _NOT_PHONE_WORDS = ("订单", "单号", "学号", "工号", "会议号", "会议id", "群号", "快递", "编号", "流水", "qq")
 
@@ -342,10 +356,11 @@ _DATE = (
     rf"|(?P<sep>[-./])(?P<m2>{_MONTH})(?P=sep)(?P<d2>{_DAY})(?![0-9])"
     rf"|(?P<sep3>[-./])(?P<m3>{_MONTH})(?![0-9./-])"
     r"|(?P<m4>0[1-9]|1[0-2])(?P<d4>0[1-9]|[12][0-9]|3[01])(?![0-9])"
+    r"|(?P<m5>0[1-9]|1[0-2])(?![0-9])"
     r")"
 )
 _BIRTH_WORDS = r"(?:出生年月日|出生年月|出生日期|出生于|出生|生日|生于|诞辰|dob|birthday|date of birth|birth)"
-_BIRTH_BEFORE = re.compile(_BIRTH_WORDS + r"\s?(?:是|为|：|:|\s)*\s?(?:在\s?)?" + _DATE)
+_BIRTH_BEFORE = re.compile(_BIRTH_WORDS + r"\s?(?:是|为|：|:|\s)*\s?(?:在\s?)?" + _DATE, re.IGNORECASE)
 _BIRTH_AFTER = re.compile(_DATE + r"\s?(?:出生|生人|生日|出世)")
 
 
@@ -371,12 +386,17 @@ class BirthDateDetector(Detector):
     trigger_regex = r"出生|生日|生于|诞辰|(?i:dob|birth)"
 
     def scan(self, doc: Document) -> Iterator[Finding]:
-        norm = doc.normalized
         seen: set[int] = set()
+        # Two passes: the normalised text (full-width, Chinese digits, traditional) and the raw
+        # text, where "1990-3-8" and "1986.08" still have the separators normalisation drops.
+        for text, raw in ((doc.normalized, False), (doc.text, True)):
+            yield from self._scan(doc, text, raw, seen)
+
+    def _scan(self, doc: Document, norm: str, raw: bool, seen: set[int]) -> Iterator[Finding]:
         for rx in (_BIRTH_BEFORE, _BIRTH_AFTER):
             for m in rx.finditer(norm):
                 y = int(m.group("y"))
-                mon = m.group("m1") or m.group("m2") or m.group("m3") or m.group("m4")
+                mon = m.group("m1") or m.group("m2") or m.group("m3") or m.group("m4") or m.group("m5")
                 day = m.group("d1") or m.group("d2") or m.group("d4")
                 if not _valid_birth(y, _cn_int(mon), _cn_int(day) if day else 1):
                     continue
@@ -388,11 +408,25 @@ class BirthDateDetector(Detector):
                     )
                     if norm[e : e + 1] in ("日", "号", "月"):
                         e += 1
-                if s in seen:
+                o_s = s if raw else doc.to_original(s, e)[0]
+                if o_s in seen:
                     continue
-                seen.add(s)
+                seen.add(o_s)
                 score = 0.9 if day else 0.75
                 why = "疑似个人出生日期，属个人敏感信息，不得在工作群发布"
+                if raw:
+                    cat = "privacy.birth_date"
+                    yield Finding(
+                        cat,
+                        f"{cat}.context",
+                        Severity.MEDIUM,
+                        s,
+                        e,
+                        mask_span(cat, doc.text[s:e]),
+                        score,
+                        why,
+                    )
+                    continue
                 yield _finding(
                     doc, "privacy.birth_date", "privacy.birth_date.context", Severity.MEDIUM, s, e, score, why
                 )
@@ -416,6 +450,10 @@ _UNIT_CORE = re.compile(
     rf"|{_NUM}单元{_NUM}(?:室|号)"
     rf"|{_NUM}[a-z]?(?:栋|幢|号楼|座)\s?{_NUM}[a-z]?(?:室|号)"
     rf"|{_NUM}-{_NUM}-{_NUM}(?:室|号)?"
+)
+_DASH_UNIT_RAW = re.compile(
+    r"(?P<estate>[\u4e00-\u9fff]{2,6}(?:小区|花园|家园|新村|新城|苑|公馆|名都|雅居|华庭|嘉园|山庄|家属院|社区))"
+    r"\s?[0-9０-９]{1,3}\s?[-－]\s?[0-9０-９]{1,2}\s?[-－]\s?[0-9０-９]{3,4}(?:室|号)?"
 )
 _LEFT = re.compile(rf"(?:{_ADMIN}|{_ROAD}|{_ESTATE})+\Z")
 # Verbs and particles that end the sentence part before an address ("我们明天去|玉林小区…").
@@ -516,11 +554,21 @@ class AddressDetector(Detector):
                     cue = _HOME_CUE.search(left.group(0))
                     start = m.start() + 1 - len(left.group(0)) + (cue.end() if cue else 0)
                     spans.append((start, m.end(), 0.85, "rural"))
-        spans.sort(key=lambda t: (t[0], -t[1]))
+        original = [(*doc.to_original(s, e), score, rule) for s, e, score, rule in spans]
+        # "阳光花园3-2-501": normalisation drops the dashes between digits, so this building-
+        # unit-room shorthand is looked for in the raw text, right after an estate name.
+        if "-" in doc.text or "－" in doc.text:
+            for m in _DASH_UNIT_RAW.finditer(doc.text):
+                if not _CAMPUS.search(m.group(0)):
+                    original.append((m.start("estate"), m.end(), 0.85, "residence"))
+        original.sort(key=lambda t: (t[0], -t[1]))
         last_end = -1
-        for s, e, score, rule in spans:
+        cat = "privacy.address"
+        why = "疑似家庭住址（门牌/楼栋单元），属个人信息，不得在工作群发布"
+        for s, e, score, rule in original:
             if s < last_end:
                 continue  # overlapping readings of one address: report it once
             last_end = e
-            why = "疑似家庭住址（门牌/楼栋单元），属个人信息，不得在工作群发布"
-            yield _finding(doc, "privacy.address", f"privacy.address.{rule}", Severity.HIGH, s, e, score, why)
+            yield Finding(
+                cat, f"{cat}.{rule}", Severity.HIGH, s, e, mask_span(cat, doc.text[s:e]), score, why
+            )

@@ -23,7 +23,7 @@ _CLOSE = "〕］\\])】﹞〗}"
 _DOC_NUMBER = re.compile(
     r"(?P<code>[\u4e00-\u9fff]{1,8})?\s?"
     rf"(?P<open>[{_OPEN}])\s?(?P<year>(?:19|20)[0-9]{{2}})\s?[{_CLOSE}]\s?"
-    r"第?\s?(?P<seq>[0-9]{1,4})\s?号"
+    r"第?\s?(?P<seq>[0-9]{1,4}|[一二三四五六七八九十百〇零]{1,5})\s?号"
 )
 # Words that precede a 文号 in a sentence but are not part of the 机关代字.
 _LEAD = re.compile(
