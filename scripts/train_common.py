@@ -117,17 +117,19 @@ def fit(
     min_df: int = 2,
     max_features: int = 60_000,
     norm: Callable[[str], str] | None = None,
+    extra: Callable[[str], set[str]] | None = None,
 ) -> tuple[list[str], np.ndarray, float]:
     """Fit the n-gram logistic regression; return (vocabulary, weights, bias).
 
     Two passes: a first fit on every n-gram seen ``min_df`` times, then a refit on the
     ``max_features`` n-grams with the largest absolute weights, so the shipped model computes
-    the same ``1/sqrt(k)`` normaliser it was trained with.
+    the same ``1/sqrt(k)`` normaliser it was trained with. ``extra(normalised text)`` returns
+    pseudo-features (lexicon indicators) added to the n-grams, as the detector does at run time.
     """
     from sklearn.linear_model import LogisticRegression
 
     norm = norm or normalizer()
-    grams = [ngrams(norm(t)) for t in texts]
+    grams = [ngrams(n) | extra(n) if extra else ngrams(n) for n in map(norm, texts)]
     df: Counter[str] = Counter()
     for gs in grams:
         df.update(gs)

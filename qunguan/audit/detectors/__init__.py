@@ -28,6 +28,10 @@ from qunguan.audit.detectors.privacy import (
     IdCardDetector,
     PhoneDetector,
 )
+from qunguan.audit.detectors.classifier import AbuseModelDetector, CueDetector, OfftopicModelDetector
+from qunguan.audit.detectors.conversation import HarassmentDetector, OfftopicBurstDetector
+from qunguan.audit.detectors.lexicon import LexiconDetector
+from qunguan.audit.detectors.links import LinkDetector
 from qunguan.audit.detectors.secret import ClassifiedDetector, DocNumberDetector
 
 _ALL: tuple[type[Detector], ...] = (
@@ -40,7 +44,18 @@ _ALL: tuple[type[Detector], ...] = (
     # secret — 第二条（三）涉密信息
     DocNumberDetector,
     ClassifiedDetector,
-    # lexicon, links/ad, classifier and conversation detectors: add them here.
+    # lexicon — 第二条（二）（五）（六）黄色、暴力、低俗、违法、政治有害、广告、谩骂
+    LexiconDetector,
+    # links/ad — 广告、引流
+    LinkDetector,
+    # cues — 不实言论、煽动、泄愤
+    CueDetector,
+    # models — 谩骂攻击、闲聊
+    AbuseModelDetector,
+    OfftopicModelDetector,
+    # conversation — 骚扰刷屏、扎堆闲聊 (stateful: needs every message with its MessageContext)
+    HarassmentDetector,
+    OfftopicBurstDetector,
 )
 
 DETECTORS: dict[str, type[Detector]] = {cls.name: cls for cls in _ALL}

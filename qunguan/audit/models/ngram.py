@@ -13,6 +13,7 @@ import json
 import math
 from importlib import resources
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,10 @@ def ngrams(text: str) -> set[str]:
 
 
 class NgramModel:
-    """A loaded model; ``score(text)`` returns the positive-class probability in 0..1."""
+    """A loaded model; ``score(text)`` returns the positive-class probability in 0..1.
+
+    ``threshold`` is the decision log-odds: ``raw_score(text) >= threshold`` means positive.
+    """
 
     __slots__ = ("bias", "meta", "name", "threshold", "weights")
 
@@ -77,25 +81,35 @@ class NgramModel:
         weights = dict(zip(vocab, values.tolist(), strict=True))
         return cls(name, weights, float(meta["bias"]), float(meta["threshold"]), meta)
 
-    def raw_score(self, text: str, extra: float = 0.0) -> float:
-        """Return the decision value (log-odds) for ``text``; ``extra`` is added before the link."""
+    def raw_score(self, text: str, extra: Iterable[str] = ()) -> float:
+        """Return the decision value (log-odds) for normalised ``text``.
+
+        ``extra`` holds pseudo-features (e.g. lexicon indicators) the model was trained with.
+        """
         get = self.weights.get
         total = 0.0
         k = 0
-        for gram in ngrams(text):
+        grams = ngrams(text)
+        if extra:
+            grams.update(extra)
+        for gram in grams:
             w = get(gram)
             if w is not None:
                 total += w
                 k += 1
         if k:
             total /= math.sqrt(k)
-        return self.bias + total + extra
+        return self.bias + total
 
-    def score(self, text: str) -> float:
+    def score(self, text: str, extra: Iterable[str] = ()) -> float:
         """Return the probability in 0..1 that ``text`` belongs to the positive class."""
-        z = self.raw_score(text)
-        if z < -30.0:
-            return 0.0
-        if z > 30.0:
-            return 1.0
-        return 1.0 / (1.0 + math.exp(-z))
+        return sigmoid(self.raw_score(text, extra))
+
+
+def sigmoid(z: float) -> float:
+    """Return the logistic function of ``z`` (clamped, never overflows)."""
+    if z < -30.0:
+        return 0.0
+    if z > 30.0:
+        return 1.0
+    return 1.0 / (1.0 + math.exp(-z))
