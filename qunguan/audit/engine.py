@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qunguan.audit.detectors.base import Detector, Document, MessageContext
 from qunguan.audit.finding import Finding
@@ -37,14 +38,24 @@ class _Plan:
     max_min_digits: int
 
 
+@lru_cache(maxsize=1)
+def _s2t() -> dict[str, list[str]]:
+    """Return simplified character → its traditional forms (the t2s table reversed)."""
+    rev: dict[str, list[str]] = {}
+    for trad, simp in t2s_table().items():
+        rev.setdefault(simp, []).append(trad)
+    return rev
+
+
 def _variants(ch: str) -> set[str]:
     """Return ``ch`` with its upper/lower, full-width and traditional variants."""
     out = {ch, ch.lower(), ch.upper()}
     for c in list(out):
         if "!" <= c <= "~":
             out.add(chr(ord(c) + 0xFEE0))  # full-width form
-    t2s = t2s_table()
-    out.update(trad for trad, simp in t2s.items() if simp in out)
+    rev = _s2t()
+    for c in list(out):
+        out.update(rev.get(c, ()))
     return out
 
 
