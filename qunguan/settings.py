@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "qunguan.approvals",
     "qunguan.web",
     "qunguan.api",
+    "qunguan.demo",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +145,7 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "web/lockout.html"  # a Chinese page instead of axes' English text
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

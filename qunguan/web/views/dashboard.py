@@ -1,0 +1,60 @@
+"""总览: groups per unit and per platform, and the registry checks' breaches, in the user's scope."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from qunguan.registry import access
+from qunguan.registry.checks import CHECKS, Breach, run_checks
+from qunguan.registry.models import GroupStatus, Platform
+from qunguan.web.views.common import breach_severity
+
+
+def _bars(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add ``pct`` (bar width relative to the largest value) to each row."""
+    top = max((r["n"] for r in rows), default=0) or 1
+    return [{**r, "pct": round(100 * r["n"] / top)} for r in rows]
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    all_groups = access.visible_groups(user)
+    live = all_groups.exclude(status=GroupStatus.DISSOLVED)
+    by_unit = _bars(
+        list(live.values("unit_id", "unit__name").annotate(n=Count("id")).order_by("-n", "unit__name"))
+    )
+    platforms = dict(Platform.choices)
+    by_platform = _bars(
+        [
+            {"platform": r["platform"], "label": platforms.get(r["platform"], r["platform"]), "n": r["n"]}
+            for r in live.values("platform").annotate(n=Count("id")).order_by("-n")
+        ]
+    )
+    breaches = run_checks(all_groups)
+    grouped: dict[str, list[Breach]] = defaultdict(list)
+    for b in breaches:
+        grouped[b.kind].append(b)
+    sections = [
+        {"check": check, "severity": breach_severity(kind), "breaches": grouped[kind]}
+        for kind, check in CHECKS.items()
+        if grouped.get(kind)
+    ]
+    context = {
+        "total_groups": live.count(),
+        "dissolved_groups": all_groups.filter(status=GroupStatus.DISSOLVED).count(),
+        "temporary_groups": live.filter(status=GroupStatus.TEMPORARY).count(),
+        "total_breaches": len(breaches),
+        "groups_with_breaches": len({b.group_id for b in breaches}),
+        "by_unit": by_unit,
+        "by_platform": by_platform,
+        "sections": sections,
+        "clean_kinds": [c for k, c in CHECKS.items() if not grouped.get(k)],
+    }
+    return render(request, "web/dashboard.html", context)

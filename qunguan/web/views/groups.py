@@ -1,0 +1,219 @@
+"""群组登记: the registry list, group detail with history, register, edit, dissolve, rules document."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import PurePosixPath
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qunguan.auditlog.log import entries_for
+from qunguan.registry import access
+from qunguan.registry.actions import (
+    do_dissolve_group,
+    do_register_group,
+    do_update_group,
+    do_upload_group_rules,
+)
+from qunguan.registry.checks import Breach, run_checks
+from qunguan.registry.errors import RegistryError
+from qunguan.registry.masking import mask_contact
+from qunguan.registry.models import GroupStatus
+from qunguan.web.forms import DissolveForm, GroupFilterForm, GroupForm, RulesUploadForm
+from qunguan.web.views.common import (
+    breach_severity,
+    group_or_404,
+    paginate,
+    query_without,
+    require_some_managed_unit,
+)
+from qunguan.web.views.history import history_rows
+
+SORTS = {
+    "name": ("name", "pk"),
+    "-name": ("-name", "-pk"),
+    "members": ("member_count", "pk"),
+    "-members": ("-member_count", "-pk"),
+}
+
+
+@login_required
+def group_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = GroupFilterForm(request.GET or None, user=user)
+    groups = access.visible_groups(user)
+    breaches = run_checks(groups)
+    by_group: dict[int, list[Breach]] = defaultdict(list)
+    for b in breaches:
+        by_group[b.group_id].append(b)
+    qs = groups.select_related("unit", "owner").annotate(n_admins=Count("admins", distinct=True))
+    status_filtered = False
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            qs = qs.filter(Q(name__icontains=data["q"]) | Q(account__icontains=data["q"]))
+        if data["unit"] is not None:
+            qs = qs.filter(unit__path__startswith=data["unit"].path)
+        if data["platform"]:
+            qs = qs.filter(platform=data["platform"])
+        if data["status"]:
+            qs = qs.filter(status=data["status"])
+            status_filtered = True
+        if data["official"]:
+            qs = qs.filter(is_official=data["official"] == "yes")
+        if data["breach"]:
+            qs = qs.filter(pk__in=[b.group_id for b in breaches if b.kind == data["breach"]])
+    if not status_filtered:
+        qs = qs.exclude(status=GroupStatus.DISSOLVED)
+    sort = request.GET.get("sort", "")
+    qs = qs.order_by(*SORTS.get(sort, ("unit__path", "platform", "name")))
+    page = paginate(request, qs)
+    rows = [
+        {
+            "group": g,
+            "breaches": [{"b": b, "severity": breach_severity(b.kind)} for b in by_group.get(g.pk, [])],
+        }
+        for g in page.object_list
+    ]
+    return render(
+        request,
+        "web/group_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "sort": sort,
+            "query": query_without(request, "page"),
+            "sort_query": query_without(request, "page", "sort"),
+            "can_register": access.managed_units(user).exists(),
+        },
+    )
+
+
+def _contact(person: Any, show: bool) -> str:
+    if person is None:
+        return ""
+    if show:
+        return " ".join(x for x in (person.phone, person.email) if x)
+    return mask_contact(person.phone, person.email)
+
+
+@login_required
+def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
+    user = request.user
+    group = group_or_404(user, group_id)
+    show = access.can_see_personal_data(user, group.unit)
+    admins = list(group.admins.select_related("unit").order_by("name"))
+    breaches = [
+        {"b": b, "severity": breach_severity(b.kind)}
+        for b in run_checks(access.visible_groups(user).filter(unit=group.unit))
+        if b.group_id == group.pk
+    ]
+    history = history_rows(user, entries_for("group", group.pk)[:100], [group.owner, *admins])
+    can_manage = access.can_manage_unit(user, group.unit)
+    return render(
+        request,
+        "web/group_detail.html",
+        {
+            "group": group,
+            "owner_contact": _contact(group.owner, show),
+            "admins": [{"person": p, "contact": _contact(p, show)} for p in admins],
+            "breaches": breaches,
+            "approvals": group.approvals.select_related("approved_by").order_by("-created_at"),
+            "history": history,
+            "can_manage": can_manage,
+            "dissolve_form": DissolveForm() if can_manage else None,
+            "rules_form": RulesUploadForm() if can_manage else None,
+            "rules_name": PurePosixPath(group.rules_document.name).name if group.rules_document else "",
+        },
+    )
+
+
+@login_required
+def group_register(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    require_some_managed_unit(user)
+    form = GroupForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        data, admins = form.action_data()
+        try:
+            group = do_register_group(user, admins=admins, **data)
+        except RegistryError as err:
+            form.add_registry_error(err)
+        else:
+            messages.success(request, _("已登记群组“%(name)s”。") % {"name": group.name})
+            return redirect("group_detail", group_id=group.pk)
+    return render(request, "web/group_form.html", {"form": form, "group": None})
+
+
+@login_required
+def group_edit(request: HttpRequest, group_id: int) -> HttpResponse:
+    user = request.user
+    group = group_or_404(user, group_id, manage=True)
+    form = GroupForm(request.POST or None, user=user, group=group)
+    if request.method == "POST" and form.is_valid():
+        data, admins = form.action_data()
+        try:
+            do_update_group(user, group, admins=admins, **data)
+        except RegistryError as err:
+            form.add_registry_error(err)
+        else:
+            messages.success(request, _("已保存对群组“%(name)s”的修改。") % {"name": group.name})
+            return redirect("group_detail", group_id=group.pk)
+    return render(request, "web/group_form.html", {"form": form, "group": group})
+
+
+@require_POST
+@login_required
+def group_dissolve(request: HttpRequest, group_id: int) -> HttpResponse:
+    user = request.user
+    group = group_or_404(user, group_id, manage=True)
+    form = DissolveForm(request.POST)
+    if group.status == GroupStatus.DISSOLVED:
+        messages.info(request, _("该群组已经解散。"))
+    elif form.is_valid():
+        try:
+            do_dissolve_group(user, group, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"])
+        except RegistryError as err:
+            messages.error(request, err.message)
+        else:
+            messages.success(request, _("已将群组“%(name)s”标记为解散。") % {"name": group.name})
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("group_detail", group_id=group.pk)
+
+
+@login_required
+def group_rules_upload(request: HttpRequest, group_id: int) -> HttpResponse:
+    user = request.user
+    group = group_or_404(user, group_id, manage=True)
+    form = RulesUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_upload_group_rules(user, group, form.cleaned_data["document"])
+        except RegistryError as err:
+            form.add_error("document", err.message)
+        else:
+            messages.success(request, _("已上传群组“%(name)s”的管理办法。") % {"name": group.name})
+            return redirect("group_detail", group_id=group.pk)
+    return render(request, "web/group_rules.html", {"form": form, "group": group})
+
+
+@login_required
+def group_rules_download(request: HttpRequest, group_id: int) -> FileResponse:
+    """Serve the rules document to those who may see the group (uploads are never public)."""
+    group = group_or_404(request.user, group_id)
+    if not group.rules_document:
+        raise Http404("该群组还没有上传管理办法。")
+    try:
+        handle = group.rules_document.open("rb")
+    except FileNotFoundError:
+        raise Http404("管理办法文件已丢失，请重新上传。") from None
+    return FileResponse(handle, as_attachment=True, filename=PurePosixPath(group.rules_document.name).name)
