@@ -52,8 +52,9 @@ def _fmt(p: float, r: float, f: float) -> tuple[str, str, str]:
     return f"{p:.3f}", f"{r:.3f}", f"{f:.3f}"
 
 
-def categories_found(detectors: Sequence[Detector], text: str, ctx: MessageContext | None = None,
-                     min_score: float = 0.5) -> set[str]:
+def categories_found(
+    detectors: Sequence[Detector], text: str, ctx: MessageContext | None = None, min_score: float = 0.5
+) -> set[str]:
     """Return the categories the detectors report for ``text`` at the policy default threshold."""
     doc = Document(text, ctx)
     return {f.category for d in detectors for f in d.scan(doc) if f.score >= min_score}
@@ -66,7 +67,10 @@ def eval_abuse(data: Path) -> list[Row]:
     pred = [det.probability(Document(t).normalized) >= det._p_threshold for t in texts]
     rows.append(("abuse model", "COLD dev", str(len(texts)), *_fmt(*prf(gold, pred))))
     texts, gold = load_toxicn(data / "toxicn" / "ToxiCN_1.0_dev.csv")
-    for name, parity in (("ToxiCN dev, even rows (threshold chosen here)", 0), ("ToxiCN dev, odd rows (report)", 1)):
+    for name, parity in (
+        ("ToxiCN dev, even rows (threshold chosen here)", 0),
+        ("ToxiCN dev, odd rows (report)", 1),
+    ):
         t = [x for i, x in enumerate(texts) if i % 2 == parity]
         g = [x for i, x in enumerate(gold) if i % 2 == parity]
         p = [det.probability(Document(x).normalized) >= det._p_threshold for x in t]
@@ -89,8 +93,14 @@ def eval_offtopic(data: Path) -> list[Row]:
     probs = [det.probability(Document(t).normalized) for t in texts]
     rows: list[Row] = []
     for cut, label in ((0.5, "p ≥ 0.5"), (det.REPORT_AT, f"p ≥ {det.REPORT_AT} (reported alone)")):
-        rows.append(("offtopic model", f"LCCC valid vs held-out work, {label}", str(len(texts)),
-                     *_fmt(*prf(gold, [p >= cut for p in probs]))))
+        rows.append(
+            (
+                "offtopic model",
+                f"LCCC valid vs held-out work, {label}",
+                str(len(texts)),
+                *_fmt(*prf(gold, [p >= cut for p in probs])),
+            )
+        )
     return rows
 
 
@@ -128,7 +138,9 @@ def _scan_case(detectors: Sequence[Detector], case: dict[str, object]) -> set[st
     if "sequence" in case:
         # Conversation cases: fresh stateful detectors, fed message by message; the label is
         # about the LAST message.
-        fresh = [type(d)() if isinstance(d, HarassmentDetector | OfftopicBurstDetector) else d for d in detectors]
+        fresh = [
+            type(d)() if isinstance(d, HarassmentDetector | OfftopicBurstDetector) else d for d in detectors
+        ]
         found: set[str] = set()
         for msg in case["sequence"]:  # type: ignore[attr-defined]
             ctx = MessageContext(group=msg.get("group", "g"), sender=msg["sender"], timestamp=float(msg["t"]))
@@ -139,8 +151,13 @@ def _scan_case(detectors: Sequence[Detector], case: dict[str, object]) -> set[st
 
 def eval_labelled() -> list[Row]:
     detectors: list[Detector] = [
-        LexiconDetector(), LinkDetector(), AbuseModelDetector(), OfftopicModelDetector(), CueDetector(),
-        HarassmentDetector(), OfftopicBurstDetector(),
+        LexiconDetector(),
+        LinkDetector(),
+        AbuseModelDetector(),
+        OfftopicModelDetector(),
+        CueDetector(),
+        HarassmentDetector(),
+        OfftopicBurstDetector(),
     ]
     rows: list[Row] = []
     for category in MY_CATEGORIES:
@@ -163,12 +180,20 @@ def _time(fn: Callable[[], object], n: int) -> float:
 
 
 def eval_speed(data: Path) -> list[Row]:
-    msgs = (load_lccc(data / "chitchat_lccc_toy" / "toy_valid.txt")[:3000] + work_messages(3000, seed=5))
+    msgs = load_lccc(data / "chitchat_lccc_toy" / "toy_valid.txt")[:3000] + work_messages(3000, seed=5)
     docs = [Document(m) for m in msgs]
     norm_us = _time(lambda: [d.normalized for d in docs], len(docs))
     rows: list[Row] = [("normalisation (engine, for reference)", f"{norm_us:.2f}")]
-    ctx = [MessageContext(group=f"g{i % 50}", sender=f"u{i % 7}", timestamp=float(i)) for i in range(len(docs))]
-    for det in (LexiconDetector(), LinkDetector(), CueDetector(), AbuseModelDetector(), OfftopicModelDetector()):
+    ctx = [
+        MessageContext(group=f"g{i % 50}", sender=f"u{i % 7}", timestamp=float(i)) for i in range(len(docs))
+    ]
+    for det in (
+        LexiconDetector(),
+        LinkDetector(),
+        CueDetector(),
+        AbuseModelDetector(),
+        OfftopicModelDetector(),
+    ):
         us = _time(lambda det=det: [list(det.scan(d)) for d in docs], len(docs))  # type: ignore[misc]
         rows.append((f"{det.name}.scan (all messages, no prefilter)", f"{us:.2f}"))
     for det in (HarassmentDetector(), OfftopicBurstDetector()):
@@ -194,7 +219,9 @@ def model_sizes() -> list[Row]:
         rows.append((name, str(meta["features"]), f"{size / 1e6:.2f} MB", f"{load_ms:.0f} ms"))
     lex_dir = ROOT / "qunguan" / "audit" / "data" / "lexicons"
     size = sum(f.stat().st_size for f in lex_dir.iterdir())
-    rows.append(("lexicons (all files)", str(LexiconDetector().lexicon.size) + " terms", f"{size / 1e6:.2f} MB", ""))
+    rows.append(
+        ("lexicons (all files)", str(LexiconDetector().lexicon.size) + " terms", f"{size / 1e6:.2f} MB", "")
+    )
     return rows
 
 
@@ -219,12 +246,24 @@ def main(argv: list[str] | None = None) -> int:
     md = args.markdown
     prf_header = ("detector", "data", "n", "P", "R", "F1")
     out = [
-        table("Labelled sets tests/data/audit (default threshold 0.5)",
-              ("category", "cases", "positives", "P", "R", "F1"), eval_labelled(), md),
-        table("Models and cues on public data", prf_header,
-              eval_abuse(args.data) + eval_offtopic(args.data) + eval_rumor(args.data), md),
-        table("Lexicon + link detectors: share of CLEAN messages flagged, per category",
-              ("clean set", "n", *LEXICON_CATEGORIES), eval_lexicon_fp(args.data), md),
+        table(
+            "Labelled sets tests/data/audit (default threshold 0.5)",
+            ("category", "cases", "positives", "P", "R", "F1"),
+            eval_labelled(),
+            md,
+        ),
+        table(
+            "Models and cues on public data",
+            prf_header,
+            eval_abuse(args.data) + eval_offtopic(args.data) + eval_rumor(args.data),
+            md,
+        ),
+        table(
+            "Lexicon + link detectors: share of CLEAN messages flagged, per category",
+            ("clean set", "n", *LEXICON_CATEGORIES),
+            eval_lexicon_fp(args.data),
+            md,
+        ),
         table("Model and lexicon sizes", ("artefact", "features", "size", "load"), model_sizes(), md),
     ]
     if not args.skip_speed:

@@ -388,7 +388,9 @@ def main(argv: list[str] | None = None) -> int:
         "seed": SEED,
     }
     save(args.out / "offtopic", vocab, weights, bias, threshold=0.5, meta=meta)
-    print(f"offtopic: {len(vocab)} features from {len(chat)} chit-chat and {len(work)} work messages -> {args.out}")
+    print(
+        f"offtopic: {len(vocab)} features from {len(chat)} chit-chat and {len(work)} work messages -> {args.out}"
+    )
     return 0
 
 

@@ -21,6 +21,10 @@ model in ``from_policy`` or on first ``scan``), so that importing this module st
 from __future__ import annotations
 
 from qunguan.audit.detectors.base import Detector, Document, MessageContext
+from qunguan.audit.detectors.classifier import AbuseModelDetector, CueDetector, OfftopicModelDetector
+from qunguan.audit.detectors.conversation import HarassmentDetector, OfftopicBurstDetector
+from qunguan.audit.detectors.lexicon import LexiconDetector
+from qunguan.audit.detectors.links import LinkDetector
 from qunguan.audit.detectors.privacy import (
     AddressDetector,
     BankCardDetector,
@@ -28,10 +32,6 @@ from qunguan.audit.detectors.privacy import (
     IdCardDetector,
     PhoneDetector,
 )
-from qunguan.audit.detectors.classifier import AbuseModelDetector, CueDetector, OfftopicModelDetector
-from qunguan.audit.detectors.conversation import HarassmentDetector, OfftopicBurstDetector
-from qunguan.audit.detectors.lexicon import LexiconDetector
-from qunguan.audit.detectors.links import LinkDetector
 from qunguan.audit.detectors.secret import ClassifiedDetector, DocNumberDetector
 
 _ALL: tuple[type[Detector], ...] = (

@@ -108,23 +108,37 @@ class HarassmentDetector(Detector):
             return
         recent = sum(1 for e in mine if e.t >= now - self.FLOOD_SECONDS)
         if recent >= self.FLOOD_COUNT:
-            yield self._finding(doc, "harassment.flood", min(0.95, 0.6 + 0.05 * (recent - self.FLOOD_COUNT)),
-                                f"同一成员{int(self.FLOOD_SECONDS)}秒内连续发送{recent}条消息，疑似刷屏。")
+            yield self._finding(
+                doc,
+                "harassment.flood",
+                min(0.95, 0.6 + 0.05 * (recent - self.FLOOD_COUNT)),
+                f"同一成员{int(self.FLOOD_SECONDS)}秒内连续发送{recent}条消息，疑似刷屏。",
+            )
         if len(text) >= 2:
             same = sum(1 for e in mine if e.text == text and e.t >= now - self.REPEAT_SECONDS)
             if same >= self.REPEAT_COUNT:
-                yield self._finding(doc, "harassment.repeat", min(0.95, 0.6 + 0.1 * (same - self.REPEAT_COUNT)),
-                                    f"同一成员短时间内重复发送相同内容{same}次，疑似骚扰刷屏。")
+                yield self._finding(
+                    doc,
+                    "harassment.repeat",
+                    min(0.95, 0.6 + 0.1 * (same - self.REPEAT_COUNT)),
+                    f"同一成员短时间内重复发送相同内容{same}次，疑似骚扰刷屏。",
+                )
         for target in set(mentions):
             count = sum(1 for e in mine if target in e.mentions and e.t >= now - self.REPEAT_SECONDS)
             if count >= self.MENTION_COUNT:
-                yield self._finding(doc, "harassment.mention", min(0.95, 0.6 + 0.1 * (count - self.MENTION_COUNT)),
-                                    f"同一成员短时间内反复@同一人{count}次，疑似骚扰。")
+                yield self._finding(
+                    doc,
+                    "harassment.mention",
+                    min(0.95, 0.6 + 0.1 * (count - self.MENTION_COUNT)),
+                    f"同一成员短时间内反复@同一人{count}次，疑似骚扰。",
+                )
 
     @staticmethod
     def _finding(doc: Document, rule: str, score: float, explanation: str) -> Finding:
         evidence = doc.text if len(doc.text) <= 12 else doc.text[:12] + "…"
-        return Finding("harassment", rule, Severity.MEDIUM, 0, len(doc.text), evidence, round(score, 3), explanation)
+        return Finding(
+            "harassment", rule, Severity.MEDIUM, 0, len(doc.text), evidence, round(score, 3), explanation
+        )
 
 
 class OfftopicBurstDetector(Detector):
@@ -153,7 +167,7 @@ class OfftopicBurstDetector(Detector):
         if where is None:
             return
         group, sender, now = where
-        chat = self._model.probability(doc.normalized) >= self.CHAT_PROBABILITY
+        chat = self._model.doc_probability(doc) >= self.CHAT_PROBABILITY
         with self._lock:
             window = self._windows.push(group, _Entry(now, sender, "", (), chat))
             if not chat or now < window.burst_until:
@@ -168,6 +182,12 @@ class OfftopicBurstDetector(Detector):
         score = min(0.95, 0.8 + 0.02 * (len(chats) - self.MIN_MESSAGES))
         evidence = doc.text if len(doc.text) <= 12 else doc.text[:12] + "…"
         yield Finding(
-            "offtopic", "offtopic.burst", Severity.LOW, 0, len(doc.text), evidence, round(score, 3),
+            "offtopic",
+            "offtopic.burst",
+            Severity.LOW,
+            0,
+            len(doc.text),
+            evidence,
+            round(score, 3),
             f"{len(senders)}名成员约{minutes}分钟内发送{len(chats)}条闲聊消息，存在扎堆闲聊。",
         )

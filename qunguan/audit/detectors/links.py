@@ -26,20 +26,73 @@ from qunguan.audit.finding import Finding, Severity
 _LEXICON_DIR = Path(__file__).resolve().parent.parent / "data" / "lexicons"
 
 OFFICIAL_SUFFIXES = (
-    ".edu.cn", ".gov.cn", ".gov", ".edu", ".org.cn", ".12371.cn", ".people.com.cn", ".xinhuanet.com",
-    ".cctv.com", ".moe.gov.cn", ".xuexi.cn", ".chsi.com.cn", ".neea.edu.cn", ".cnki.net",
+    ".edu.cn",
+    ".gov.cn",
+    ".gov",
+    ".edu",
+    ".org.cn",
+    ".12371.cn",
+    ".people.com.cn",
+    ".xinhuanet.com",
+    ".cctv.com",
+    ".moe.gov.cn",
+    ".xuexi.cn",
+    ".chsi.com.cn",
+    ".neea.edu.cn",
+    ".cnki.net",
 )
-OFFICIAL_HOSTS = frozenset({
-    "meeting.tencent.com", "docs.qq.com", "wj.qq.com", "mp.weixin.qq.com", "work.weixin.qq.com",
-    "www.wjx.cn", "wjx.cn", "v.wjx.cn", "www.xuexi.cn", "xuexi.cn", "www.12371.cn", "12371.cn",
-    "www.people.com.cn", "www.xinhuanet.com", "www.chsi.com.cn", "yz.chsi.com.cn", "pan.baidu.com",
-    "www.wenjuan.com", "kdocs.cn", "www.kdocs.cn", "meeting.feishu.cn", "www.cnki.net", "vc.feishu.cn",
-    "zoom.us", "www.zhihuishu.com", "www.icourse163.org", "mooc1.chaoxing.com", "www.chaoxing.com",
-})
-SHORTENERS = frozenset({
-    "t.cn", "url.cn", "dwz.cn", "suo.im", "bit.ly", "tinyurl.com", "is.gd", "t.co", "goo.gl", "w.url.cn",
-    "u.nu", "0x3.me", "sohu.gg", "rrd.me", "c7.gg", "ow.ly",
-})
+OFFICIAL_HOSTS = frozenset(
+    {
+        "meeting.tencent.com",
+        "docs.qq.com",
+        "wj.qq.com",
+        "mp.weixin.qq.com",
+        "work.weixin.qq.com",
+        "www.wjx.cn",
+        "wjx.cn",
+        "v.wjx.cn",
+        "www.xuexi.cn",
+        "xuexi.cn",
+        "www.12371.cn",
+        "12371.cn",
+        "www.people.com.cn",
+        "www.xinhuanet.com",
+        "www.chsi.com.cn",
+        "yz.chsi.com.cn",
+        "pan.baidu.com",
+        "www.wenjuan.com",
+        "kdocs.cn",
+        "www.kdocs.cn",
+        "meeting.feishu.cn",
+        "www.cnki.net",
+        "vc.feishu.cn",
+        "zoom.us",
+        "www.zhihuishu.com",
+        "www.icourse163.org",
+        "mooc1.chaoxing.com",
+        "www.chaoxing.com",
+    }
+)
+SHORTENERS = frozenset(
+    {
+        "t.cn",
+        "url.cn",
+        "dwz.cn",
+        "suo.im",
+        "bit.ly",
+        "tinyurl.com",
+        "is.gd",
+        "t.co",
+        "goo.gl",
+        "w.url.cn",
+        "u.nu",
+        "0x3.me",
+        "sohu.gg",
+        "rrd.me",
+        "c7.gg",
+        "ow.ly",
+    }
+)
 
 _TLD = (
     r"com|cn|net|org|top|xyz|vip|cc|me|io|info|co|tk|ml|ga|club|site|online|shop|app|link|live|pro|"
@@ -53,25 +106,71 @@ _HOST = re.compile(r"^(?:https?://)?([a-z0-9\-._~%]+)")
 
 # (pattern, weight, rule suffix, reason). Scanned on the normalised text.
 _CUES: list[tuple[re.Pattern[str], float, str, str]] = [
-    (re.compile(r"加(?:我|下|一下)?(?:v|vx|wx|微|薇|威|徽|卫|微信|薇信|威信|qq|扣扣|企鹅|好友)"), 0.55, "lure", "邀请加微信或QQ"),
-    (re.compile(r"(?:v|vx|wx|微信|薇信|威信|微x|qq|扣扣|企鹅|q)(?:号)?[:：]?(?=[a-z0-9_-]*\d)[a-z][a-z0-9_-]{5,19}(?![a-z0-9])"),
-     0.45, "contact_id", "给出微信号以便私下联系"),
-    (re.compile(r"(?:qq|扣扣|企鹅|q)(?:号|群)?[:：]?[1-9]\d{4,10}(?!\d)"), 0.35, "contact_id", "给出QQ号或QQ群号"),
-    (re.compile(r"扫码(?:领|进|加|关注|下载|购)|扫描二维码(?:领|进|加)|扫一扫(?:领|加)"), 0.75, "lure", "扫码引流"),
+    (
+        re.compile(r"加(?:我|下|一下)?(?:v|vx|wx|微|薇|威|徽|卫|微信|薇信|威信|qq|扣扣|企鹅|好友)"),
+        0.55,
+        "lure",
+        "邀请加微信或QQ",
+    ),
+    (
+        re.compile(
+            r"(?:v|vx|wx|微信|薇信|威信|微x|qq|扣扣|企鹅|q)(?:号)?[:：]?(?=[a-z0-9_-]*\d)[a-z][a-z0-9_-]{5,19}(?![a-z0-9])"
+        ),
+        0.45,
+        "contact_id",
+        "给出微信号以便私下联系",
+    ),
+    (
+        re.compile(r"(?:qq|扣扣|企鹅|q)(?:号|群)?[:：]?[1-9]\d{4,10}(?!\d)"),
+        0.35,
+        "contact_id",
+        "给出QQ号或QQ群号",
+    ),
+    (
+        re.compile(r"扫码(?:领|进|加|关注|下载|购)|扫描二维码(?:领|进|加)|扫一扫(?:领|加)"),
+        0.75,
+        "lure",
+        "扫码引流",
+    ),
     (re.compile(r"扫码|扫描二维码|扫一扫"), 0.25, "lure", "扫码"),
     (re.compile(r"私聊我|私信我|私我|dd我|滴滴我|戳我|咨询我"), 0.5, "lure", "引导私聊"),
     (re.compile(r"私聊|私信"), 0.25, "lure", "私聊"),
     (re.compile(r"拉你进群|进群领|进群免费|免费进群|加群领|邀请进群"), 0.7, "lure", "拉人进群"),
-    (re.compile(r"原价|特价|仅需|只需|低至|秒杀|清仓|甩卖|限时抢|限时优惠|优惠券|折扣|打折|包邮|下单|拍下|团购|爆款"),
-     0.4, "pitch", "商品促销用语"),
-    (re.compile(r"代写|代做|代考|代课|代刷|刷单|刷粉|刷赞|兼职日结|日结|兼职|招代理|代理加盟|加盟|返现|返利|佣金|提成"),
-     0.5, "pitch", "代写刷单兼职等招揽用语"),
-    (re.compile(r"(?:[¥￥$]\s?\d+(?:\.\d+)?|\d+(?:\.\d+)?\s?(?:元|块|rmb|r)(?![a-z]))"), 0.2, "price", "标价"),
-    (re.compile(r"月入\d|日赚\d|日入\d|轻松赚|躺赚|稳赚|零成本|无门槛|无需经验|在家也能"), 0.7, "pitch", "高收益诱导"),
+    (
+        re.compile(
+            r"原价|特价|仅需|只需|低至|秒杀|清仓|甩卖|限时抢|限时优惠|优惠券|折扣|打折|包邮|下单|拍下|团购|爆款|低价|代购"
+        ),
+        0.4,
+        "pitch",
+        "商品促销用语",
+    ),
+    (
+        re.compile(
+            r"代写|代做|代考|代课|代刷|刷单|刷粉|刷赞|兼职日结|日结|兼职|招代理|代理加盟|加盟|返现|返利|佣金|提成"
+        ),
+        0.5,
+        "pitch",
+        "代写刷单兼职等招揽用语",
+    ),
+    (
+        re.compile(r"(?:[¥￥$]\s?\d+(?:\.\d+)?|\d+(?:\.\d+)?\s?(?:元|块|rmb|r)(?![a-z]))"),
+        0.2,
+        "price",
+        "标价",
+    ),
+    (
+        re.compile(r"月入\d|日赚\d|日入\d|轻松赚|躺赚|稳赚|零成本|无门槛|无需经验|在家也能"),
+        0.7,
+        "pitch",
+        "高收益诱导",
+    ),
 ]
-# Cheap first pass on the RAW text (the engine also uses it): without one of these characters
-# nothing above can match.
-TRIGGERS = ".．/:：加微薇威徽vVwWqQ扣企扫私拉进群元块¥￥$价需至杀仓甩惠折邮单团款写做考课刷兼结代盟返佣提赚入成门经在"
+# The engine's prefilter on the RAW text: a finding needs a link ('.', ':' or '/') or a cue of
+# weight ≥ 0.3, and each of those contains one of these characters. (A price weighs 0.2 and
+# 扫码/私聊 0.25: they only count next to a stronger cue, so 元 or ¥ need not trigger.)
+TRIGGERS = ".．/:：。加微薇威徽扣企扫私滴戳咨进价需至杀仓甩限惠折邮单拍团款代刷结兼盟返佣提入赚本槛验能vwqd"
+# One pass that tells whether any cue can match, before the per-cue passes.
+_ANY_CUE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, *_ in _CUES))
 
 
 def host_of(url: str) -> str:
@@ -123,6 +222,9 @@ class LinkDetector(Detector):
         """Yield one ``ad`` finding per cue when the message's combined cue score reaches 0.3."""
         text = doc.normalized
         cues: list[tuple[int, int, float, str, str]] = []  # start, end, weight, rule, reason
+        has_cue = _ANY_CUE.search(text) is not None
+        if not has_cue and "." not in text:
+            return
         for m in _URL.finditer(text):
             host = host_of(m.group())
             if is_official(host):
@@ -134,7 +236,7 @@ class LinkDetector(Detector):
             else:
                 cues.append((m.start(), m.end(), 0.35, "link.unknown", f"含非官方链接{host}"))
         taken: list[tuple[int, int]] = [(c[0], c[1]) for c in cues]
-        for pattern, weight, rule, reason in _CUES:
+        for pattern, weight, rule, reason in _CUES if has_cue else ():
             for m in pattern.finditer(text):
                 s, e = m.span()
                 if any(a <= s and e <= b for a, b in taken):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -24,13 +24,21 @@ MAX_CHARS = 400
 NGRAM_ORDERS = (1, 2, 3)
 
 
+_SLICES2 = [slice(i, i + 2) for i in range(MAX_CHARS)]
+_SLICES3 = [slice(i, i + 3) for i in range(MAX_CHARS)]
+
+
 def ngrams(text: str) -> set[str]:
     """Return the distinct character 1–3-grams of ``text`` (its first ``MAX_CHARS`` characters)."""
     text = text[:MAX_CHARS]
     n = len(text)
     grams: set[str] = set(text)
-    grams.update(text[i : i + 2] for i in range(n - 1))
-    grams.update(text[i : i + 3] for i in range(n - 2))
+    # map over precomputed slices runs in C: about twice as fast as a generator of text[i:i+2].
+    cut = text.__getitem__
+    if n > 1:
+        grams.update(map(cut, _SLICES2[: n - 1]))
+    if n > 2:
+        grams.update(map(cut, _SLICES3[: n - 2]))
     return grams
 
 
@@ -81,25 +89,20 @@ class NgramModel:
         weights = dict(zip(vocab, values.tolist(), strict=True))
         return cls(name, weights, float(meta["bias"]), float(meta["threshold"]), meta)
 
-    def raw_score(self, text: str, extra: Iterable[str] = ()) -> float:
+    def raw_score(self, text: str, extra: Iterable[str] = (), grams: set[str] | None = None) -> float:
         """Return the decision value (log-odds) for normalised ``text``.
 
-        ``extra`` holds pseudo-features (e.g. lexicon indicators) the model was trained with.
+        ``extra`` holds pseudo-features (e.g. lexicon indicators) the model was trained with;
+        ``grams`` may pass ``ngrams(text)`` already computed for another model.
         """
-        get = self.weights.get
-        total = 0.0
-        k = 0
-        grams = ngrams(text)
+        if grams is None:
+            grams = ngrams(text)
         if extra:
-            grams.update(extra)
-        for gram in grams:
-            w = get(gram)
-            if w is not None:
-                total += w
-                k += 1
-        if k:
-            total /= math.sqrt(k)
-        return self.bias + total
+            grams = grams.union(extra)
+        values = [w for w in map(self.weights.get, grams) if w is not None]
+        if not values:
+            return self.bias
+        return self.bias + sum(values) / math.sqrt(len(values))
 
     def score(self, text: str, extra: Iterable[str] = ()) -> float:
         """Return the probability in 0..1 that ``text`` belongs to the positive class."""
