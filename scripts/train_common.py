@@ -118,6 +118,7 @@ def fit(
     max_features: int = 60_000,
     norm: Callable[[str], str] | None = None,
     extra: Callable[[str], set[str]] | None = None,
+    class_weight: str | None = None,
 ) -> tuple[list[str], np.ndarray, float]:
     """Fit the n-gram logistic regression; return (vocabulary, weights, bias).
 
@@ -137,7 +138,9 @@ def fit(
     y = np.asarray(labels)
     for _ in range(2):
         index = {g: i for i, g in enumerate(vocab)}
-        clf = LogisticRegression(C=c, solver="liblinear", random_state=SEED, max_iter=1000)
+        clf = LogisticRegression(
+            C=c, solver="liblinear", random_state=SEED, max_iter=1000, class_weight=class_weight
+        )
         clf.fit(_matrix(grams, index), y)
         w = clf.coef_[0]
         if len(vocab) <= max_features:

@@ -319,6 +319,37 @@ TRAIN_TEMPLATES = [
     "会议链接已发群里，请提前五分钟进入会议室。",
     "我们{unit}{day}下午有课，能否调整{meeting}的时间？",
     "按照学校党委统一部署，{day}开展{topic}集中学习，请各支部认真组织。",
+    # Bare acknowledgements: in a work group they answer a notice. Chit-chat has them too, so
+    # they must weigh nothing either way, not lean to chatter through the bias.
+    "好的",
+    "好的好的",
+    "明白",
+    "明白了",
+    "辛苦了",
+    "辛苦了{person}",
+    "谢谢",
+    "谢谢老师",
+    "嗯嗯",
+    "好",
+    "ok",
+    "OK",
+    "收到收到",
+    "收到！",
+    "好的！",
+    "没问题",
+    "可以",
+    "同意",
+    "没问题，{day}给您",
+    "[图片]",
+    "[文件]",
+    "[链接]",
+    "今天下午可以吗？",
+    "{person}在吗？",
+    "我看一下",
+    "稍等",
+    "马上",
+    "在路上了",
+    "我这边没问题",
 ]
 
 HOLDOUT_TEMPLATES = [
@@ -381,7 +412,9 @@ def main(argv: list[str] | None = None) -> int:
     work = work_messages(len(chat) // 2, seed=7)
     if args.limit:
         chat, work = chat[: args.limit], work[: args.limit]
-    vocab, weights, bias = fit(chat + work, [1] * len(chat) + [0] * len(work), c=1.0, max_features=30_000)
+    vocab, weights, bias = fit(
+        chat + work, [1] * len(chat) + [0] * len(work), c=1.0, max_features=30_000, class_weight="balanced"
+    )
     meta = {
         "task": "offtopic: LCCC chit-chat (1) vs work-group messages (0)",
         "trained_on": f"LCCC toy_train {len(chat)} utterances (MIT, thu-coai/CDial-GPT); {len(work)} generated work messages",

@@ -197,20 +197,22 @@ def _drop_nested(findings: list[Finding]) -> list[Finding]:
     report it once, as the stronger reading. ``findings`` is sorted by (start, -end).
     """
     out: list[Finding] = []
+    # Privacy findings kept so far that may still contain a later one; the input is sorted by
+    # start, so a finding ending at or before the current start can never contain what follows.
+    # Pruning keeps the pass linear on a message with thousands of numbers in it.
+    open_: list[Finding] = []
     for f in findings:
         if f.category.startswith("privacy."):
-            nested = False
-            for g in out:
-                if (
-                    g.category.startswith("privacy.")
-                    and g.category != f.category
-                    and g.start <= f.start
-                    and f.end <= g.end
-                    and (g.end - g.start) > (f.end - f.start)
-                ):
-                    nested = True
-                    break
+            open_ = [g for g in open_ if g.end > f.start]
+            nested = any(
+                g.category != f.category
+                and g.start <= f.start
+                and f.end <= g.end
+                and (g.end - g.start) > (f.end - f.start)
+                for g in open_
+            )
             if nested:
                 continue
+            open_.append(f)
         out.append(f)
     return out

@@ -47,13 +47,23 @@ def mask_span(category: str, text: str) -> str:
     return "".join(ch if ch.isspace() else MASK for ch in text)
 
 
+# Judgements about a message as a whole (chatter, rumour, venting …): there is no sensitive
+# span in them to hide, and masking the whole message would destroy the redacted copy.
+MESSAGE_LEVEL_CATEGORIES = frozenset({"offtopic", "rumor", "venting", "incitement", "harassment"})
+
+
 def redact(text: str, findings: Iterable[Finding]) -> str:
     """Return ``text`` with every finding's span masked (overlapping spans are all masked).
 
     Secret spans are masked whole here (unlike their evidence), so nothing of a 文号 or a
-    classification mark is left in the published copy.
+    classification mark is left in the published copy. Message-level categories
+    (``MESSAGE_LEVEL_CATEGORIES``) are not masked.
     """
-    spans = sorted((f.start, f.end, f.category) for f in findings if 0 <= f.start < f.end <= len(text))
+    spans = sorted(
+        (f.start, f.end, f.category)
+        for f in findings
+        if 0 <= f.start < f.end <= len(text) and f.category not in MESSAGE_LEVEL_CATEGORIES
+    )
     if not spans:
         return text
     chars = list(text)

@@ -29,7 +29,8 @@ a deployment passes its own with ``load_policy(path)``. Shape::
     [groups."123456".categories.offtopic]
     action = "none"
 
-A bad file raises ``PolicyError`` naming the file, the line and the reason.
+A deployment file is applied on top of the shipped default, so it lists only what it
+changes. A bad file raises ``PolicyError`` naming the file, the line and the reason.
 """
 
 from __future__ import annotations
@@ -175,17 +176,25 @@ def load_policy(path: str | Path | None = None) -> Policy:
     """
     file = Path(path) if path is not None else DEFAULT_POLICY_PATH
     source = str(file)
+    # A deployment's file is applied on top of the shipped default: it lists only what it
+    # changes (one category's action, one group's override), not the whole taxonomy.
+    base = None if path is None else load_policy(None)
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise PolicyError(source, None, f"cannot read policy file: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise PolicyError(source, None, "policy file is not UTF-8 text") from None
-    return parse_policy(text, source=source, base_dir=file.parent)
+    return parse_policy(text, source=source, base_dir=file.parent, base=base)
 
 
-def parse_policy(text: str, source: str = "<string>", base_dir: Path | None = None) -> Policy:
-    """Return the policy in the TOML ``text``; raise ``PolicyError`` as ``load_policy`` does."""
+def parse_policy(
+    text: str, source: str = "<string>", base_dir: Path | None = None, base: Policy | None = None
+) -> Policy:
+    """Return the policy in the TOML ``text`` applied on ``base`` (default: an empty policy).
+
+    Raises ``PolicyError`` as ``load_policy`` does.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -197,7 +206,7 @@ def parse_policy(text: str, source: str = "<string>", base_dir: Path | None = No
             reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise PolicyError(source, line, f"TOML syntax error: {reason}") from None
     finder = _LineFinder(text)
-    policy = Policy(source=source)
+    policy = (base or Policy()).replace(source=source)
     unknown = set(data) - {"defaults", "detectors", "categories", "lexicons", "groups"}
     if unknown:
         key = sorted(unknown)[0]
@@ -207,15 +216,15 @@ def parse_policy(text: str, source: str = "<string>", base_dir: Path | None = No
     for key in lex:
         if key not in ("extra", "allow"):
             raise PolicyError(source, finder.line_of("lexicons", key), f"unknown key lexicons.{key}")
-    base = base_dir or Path.cwd()
-    extra = _paths(lex.get("extra", []), source, "extra", finder, base)
-    allow = _paths(lex.get("allow", []), source, "allow", finder, base)
+    root = base_dir or Path.cwd()
+    extra = policy.lexicon_extra + _paths(lex.get("extra", []), source, "extra", finder, root)
+    allow = policy.lexicon_allow + _paths(lex.get("allow", []), source, "allow", finder, root)
     groups = _table(data.get("groups", {}), source, "groups", finder)
     for group, body in groups.items():
         table = _table(body, source, f"groups\x00{group}", finder)
         # Validate now so that a bad override fails at load time, not at the first message.
         _apply(policy, table, source, f"groups\x00{group}", finder)
-    return policy.replace(lexicon_extra=extra, lexicon_allow=allow, groups=groups)
+    return policy.replace(lexicon_extra=extra, lexicon_allow=allow, groups={**policy.groups, **groups})
 
 
 def _apply(policy: Policy, data: Mapping[str, Any], source: str, prefix: str, finder: _LineFinder) -> Policy:

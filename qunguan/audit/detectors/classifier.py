@@ -145,6 +145,9 @@ class OfftopicModelDetector(Detector):
     uses_model: ClassVar[bool] = True
     # A probability of chit-chat at which one message alone is reported (score 0.5).
     REPORT_AT: ClassVar[float] = 0.8
+    # Shorter messages (好的, 明白, 辛苦了, [图片]) are never reported alone: in a work group
+    # they answer a notice, and a model cannot tell from four characters.
+    MIN_CHARS: ClassVar[int] = 6
 
     def __init__(self, model: NgramModel | None = None) -> None:
         self.model = model or load_model("offtopic")
@@ -165,6 +168,8 @@ class OfftopicModelDetector(Detector):
 
     def scan(self, doc: Document) -> Iterator[Finding]:
         """Yield an ``offtopic`` finding when the message is chit-chat with high probability."""
+        if len(doc.normalized) < self.MIN_CHARS:
+            return
         p = self.doc_probability(doc)
         # Linear map: REPORT_AT → 0.5, 1.0 → 0.5 + (1 - REPORT_AT) * 1.25 (= 0.75): one chatty
         # message never outranks a burst (offtopic.burst scores from 0.8 up).
