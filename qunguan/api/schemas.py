@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 PlatformCode = Literal["qq", "wechat", "wecom"]
 LiveStatus = Literal["active", "temporary"]  # "dissolved" only through POST /groups/{id}/dissolve
@@ -178,6 +179,27 @@ class GroupPatch(Schema):
     end_date: dt.date | None = None
     running_normally: bool | None = None
     notes: str | None = None
+
+    @field_validator(
+        "platform",
+        "account",
+        "name",
+        "unit_id",
+        "is_official",
+        "member_scope",
+        "purpose",
+        "admin_ids",
+        "member_count",
+        "status",
+        "running_normally",
+        "notes",
+    )
+    @classmethod
+    def not_null(cls, value: object) -> object:
+        """Leaving a field out keeps it; sending null is only allowed for owner, dates."""
+        if value is None:
+            raise ValueError("此字段不能为空（不修改请省略该字段）。")
+        return value
 
 
 class DissolveIn(Schema):
