@@ -134,3 +134,10 @@ def cast(db: Any) -> Cast:
 @pytest.fixture(autouse=True)
 def _isolated_media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "uploads")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # The cast has a dozen accounts; PBKDF2 at production strength would spend seconds per test
+    # on hashing alone. What is tested is who may log in, not the hash's cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

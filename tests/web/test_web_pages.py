@@ -46,7 +46,9 @@ def test_login_page_is_chinese_and_logs_in(cast):
     client = Client()
     page = client.get(reverse("login"))
     assert "登录群管" in page.text
-    response = client.post(reverse("login"), {"username": "xcb", "password": "correct-horse-battery-staple-9"})
+    response = client.post(
+        reverse("login"), {"username": "xcb", "password": "correct-horse-battery-staple-9"}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("dashboard")
     assert "宣传部 刘老师" in client.get(reverse("dashboard")).text
@@ -69,7 +71,9 @@ def test_repeated_login_failures_show_a_chinese_lockout_page(cast, settings):
     assert "账号已暂时锁定" in response.text
     assert f"连续 {settings.AXES_FAILURE_LIMIT} 次输入错误" in response.text
     # Even the right password is refused while locked.
-    response = client.post(reverse("login"), {"username": "zuoqu", "password": "correct-horse-battery-staple-9"})
+    response = client.post(
+        reverse("login"), {"username": "zuoqu", "password": "correct-horse-battery-staple-9"}
+    )
     assert response.status_code == 429
 
 
