@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,13 @@ def test_a_bad_setting_is_named_in_the_error(tmp_path, name, value):
     result = django(["check"], tmp_path, **{name: value})
     assert result.returncode != 0
     assert name in result.stderr
+
+
+def test_every_environment_variable_is_documented_in_env_example():
+    root = Path(__file__).resolve().parents[2]
+    source = (root / "qunguan" / "settings.py").read_text(encoding="utf-8")
+    read = set(re.findall(r"""(?:environ\.get|_env_bool|_env_secret)\(\s*["']([A-Z_]+)["']""", source))
+    read |= {f"{name}_FILE" for name in re.findall(r"""_env_secret\(\s*["']([A-Z_]+)["']""", source)}
+    documented = set(re.findall(r"^#?([A-Z_]+)=", (root / ".env.example").read_text(encoding="utf-8"), re.M))
+    assert read >= {"DATABASE_URL", "QUNGUAN_DATA_DIR", "SECRET_KEY"}
+    assert read - documented == set()
