@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from qunguan.api import serialize
 from qunguan.api.routers import ERRORS, WRITE_ERRORS, actor, referenced_person, referenced_unit
@@ -69,7 +69,7 @@ def register_group(request: HttpRequest, payload: GroupIn) -> Any:
     owner = referenced_person(user, owner_id, "owner_id") if owner_id is not None else None
     admins = [referenced_person(user, pid, "admin_ids") for pid in data.pop("admin_ids")]
     group = actions.do_register_group(user, unit=unit, owner=owner, admins=admins, **data)
-    return 201, serialize.group_detail(user, access.access_group(user, group.pk))
+    return Status(201, serialize.group_detail(user, access.access_group(user, group.pk)))
 
 
 @router.patch("/{group_id}", response={200: GroupDetail, **WRITE_ERRORS}, summary="修改群组")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from qunguan.accounts.models import RoleAssignment
 from qunguan.api import serialize
@@ -50,7 +50,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     """Create a token for the caller; the token itself is in this response only."""
     user = actor(request)
     row, token = do_create_api_token(user, user, name=payload.name)
-    return 201, {**serialize.token(row), "token": token}
+    return Status(201, {**serialize.token(row), "token": token})
 
 
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **WRITE_ERRORS}, summary="吊销接口令牌")
