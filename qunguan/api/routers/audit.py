@@ -5,36 +5,49 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
-from ninja import Router
+from ninja import File, Router, UploadedFile
 
-from qunguan.api.errors import ApiError, ErrorOut
+from qunguan.api.errors import ApiError
 from qunguan.api.routers import ERRORS
 from qunguan.api.schemas import ScanIn, ScanOut
+from qunguan.audit import Auditor, redact
+from qunguan.audit.documents import DocumentError, docx_text
 
 router = Router(tags=["audit 发布前审查"])
 
 
 @functools.cache
-def _auditor() -> Any:
-    """Return one shared Auditor (loading lexicons and models once per process), or None if absent."""
-    try:
-        from qunguan.audit import Auditor
-    except ImportError:
-        return None
+def _auditor() -> Auditor:
+    """Return one shared Auditor: lexicons and models load once per process."""
     return Auditor()
 
 
-@router.post("/scan", response={200: ScanOut, **ERRORS, 501: ErrorOut}, summary="发布前自查")
+def _result(text: str) -> dict[str, Any]:
+    findings = _auditor().scan(text)
+    return {"findings": [f.as_dict() for f in findings], "redacted": redact(text, findings)}
+
+
+@router.post("/scan", response={200: ScanOut, **ERRORS}, summary="发布前自查")
 def scan_text(request: HttpRequest, payload: ScanIn) -> Any:
     """Return what the audit engine finds in ``text`` (ID numbers, phones, 文号, 密级 …) and a redacted copy.
 
     The text is neither stored nor logged.
     """
-    auditor = _auditor()
-    if auditor is None:
-        raise ApiError(501, "not_available", "审核引擎尚未安装。")
-    from qunguan.audit import redact
+    return _result(payload.text)
 
-    findings = auditor.scan(payload.text)
-    return {"findings": [f.as_dict() for f in findings], "redacted": redact(payload.text, findings)}
+
+@router.post("/scan-docx", response={200: ScanOut, **ERRORS}, summary="发布前自查（Word 文档）")
+def scan_docx(request: HttpRequest, document: File[UploadedFile]) -> Any:
+    """Return the findings in a .docx draft (paragraphs, then table rows) and a redacted copy of its text.
+
+    422 ``bad_document`` if the file is not a readable .docx or is too large. Nothing is stored.
+    """
+    if document.size is not None and document.size > settings.QUNGUAN_MAX_UPLOAD_BYTES:
+        raise ApiError(422, "bad_document", "文件过大。", field="document")
+    try:
+        text = docx_text(document.file)
+    except DocumentError as exc:
+        raise ApiError(422, "bad_document", str(exc), field="document") from None
+    return _result(text)

@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qunguan.registry import access
+from qunguan.registry import access, imports
 from qunguan.registry.errors import RegistryError
 from qunguan.registry.masking import mask_email, mask_phone
 from qunguan.web.forms import PeopleFilterForm, RosterUploadForm
@@ -67,14 +67,6 @@ def roster_list(request: HttpRequest) -> HttpResponse:
             "can_import": access.managed_units(user).exists(),
         },
     )
-
-
-def _importer() -> Any:
-    try:
-        from qunguan.registry import imports
-    except ImportError:
-        return None
-    return imports
 
 
 def _staging_dir() -> Path:
@@ -123,10 +115,9 @@ def _preview(report: Any) -> tuple[list[str], list[list[Any]]]:
 def roster_import(request: HttpRequest) -> HttpResponse:
     user = request.user
     require_some_managed_unit(user)
-    imports = _importer()
     form = RosterUploadForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"form": form, "available": imports is not None}
-    if request.method == "POST" and imports is not None and form.is_valid():
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
         _discard(request)
         upload = form.cleaned_data["file"]
         filename = Path(upload.name or "roster").name
@@ -139,7 +130,7 @@ def roster_import(request: HttpRequest) -> HttpResponse:
         path.chmod(0o600)
         with path.open("rb") as fileobj:
             report = imports.parse_roster(fileobj, filename, user)
-        errors = list(getattr(report, "errors", []) or [])
+        errors = list(report.errors)
         if errors:
             path.unlink(missing_ok=True)
         else:
@@ -164,9 +155,8 @@ def roster_import(request: HttpRequest) -> HttpResponse:
 def roster_import_confirm(request: HttpRequest) -> HttpResponse:
     user = request.user
     require_some_managed_unit(user)
-    imports = _importer()
     staged = _staged(request)
-    if imports is None or staged is None:
+    if staged is None:
         messages.error(request, _("没有待导入的文件，或文件已过期，请重新上传。"))
         return redirect("roster_import")
     if request.POST.get("cancel"):
@@ -182,7 +172,7 @@ def roster_import_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("roster_import")
     finally:
         _discard(request)
-    errors = list(getattr(report, "errors", []) or [])
+    errors = list(report.errors)
     if errors:
         messages.error(
             request, _("文件有 %(n)d 处错误，未导入任何数据，请修改后重新上传。") % {"n": len(errors)}
@@ -190,7 +180,7 @@ def roster_import_confirm(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "web/roster_import.html",
-            {"form": RosterUploadForm(), "available": True, "errors": errors, "filename": filename},
+            {"form": RosterUploadForm(), "errors": errors, "filename": filename},
         )
     messages.success(request, report.summary())
     return redirect("roster_list")
