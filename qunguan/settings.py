@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "qunguan.approvals",
     "qunguan.web",
     "qunguan.api",
+    "qunguan.filing",
     "qunguan.demo",
 ]
 
@@ -192,6 +193,8 @@ if PRODUCTION:
 
 # Registry rules that a deployment may tune.
 QUNGUAN_MAX_GROUP_SIZE = int(os.environ.get("QUNGUAN_MAX_GROUP_SIZE", "150"))
+# The school's name as printed in the titles of official forms (备案登记表).
+QUNGUAN_SCHOOL_NAME = (os.environ.get("QUNGUAN_SCHOOL_NAME") or "").strip() or "本校"
 
 LOGGING = {
     "version": 1,

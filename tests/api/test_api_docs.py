@@ -18,6 +18,7 @@ EXPECTED_PATHS = {
     "/api/people/{person_id}": {"get"},
     "/api/checks": {"get"},
     "/api/audit/scan": {"post"},
+    "/api/audit/scan-docx": {"post"},
     "/api/me": {"get"},
     "/api/tokens": {"get", "post"},
     "/api/tokens/{token_id}/revoke": {"post"},

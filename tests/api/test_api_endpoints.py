@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import docx
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from qunguan.registry.models import Group, GroupStatus
 
@@ -200,7 +203,6 @@ def test_me_lists_roles_with_scopes(cast, api_as):
 
 
 def test_pre_publication_check_returns_findings_and_redacted_text(cast, supervisor):
-    pytest.importorskip("qunguan.audit.engine")
     response = supervisor.post("/api/audit/scan", {"text": "请联系王老师，电话 13800138000。"})
     assert response.status_code == 200, response.json()
     body = response.json()
@@ -212,34 +214,48 @@ def test_pre_publication_check_returns_findings_and_redacted_text(cast, supervis
 
 
 def test_pre_publication_check_of_clean_text_finds_nothing(cast, supervisor):
-    pytest.importorskip("qunguan.audit.engine")
     body = supervisor.post("/api/audit/scan", {"text": "明天下午三点在302会议室开教研会。"}).json()
     assert body == {"findings": [], "redacted": "明天下午三点在302会议室开教研会。"}
 
 
-def _filing_available() -> bool:
-    from qunguan.api.routers.units import _filing_exporter
+def _docx(*paragraphs: str, cells: tuple[str, ...] = ()) -> bytes:
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    if cells:
+        table = document.add_table(rows=1, cols=len(cells))
+        for cell, text in zip(table.rows[0].cells, cells, strict=True):
+            cell.text = text
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
 
-    return _filing_exporter() is not None
+
+def test_pre_publication_check_reads_a_word_draft_with_its_tables(cast, supervisor):
+    draft = _docx("关于报送材料的通知", "请各班于周五前报送。", cells=("联系人", "王老师 13800138000"))
+    upload = SimpleUploadedFile("通知.docx", draft)
+    response = supervisor.client.post("/api/audit/scan-docx", {"document": upload})
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert [f["category"] for f in body["findings"]] == ["privacy.phone"]
+    assert body["redacted"].startswith("关于报送材料的通知\n请各班于周五前报送。\n联系人\t王老师 ")
+    assert "13800138000" not in body["redacted"]
+
+
+def test_pre_publication_check_refuses_a_file_that_is_not_docx(cast, supervisor):
+    upload = SimpleUploadedFile("通知.doc", b"\xd0\xcf\x11\xe0 old binary word file")
+    response = supervisor.client.post("/api/audit/scan-docx", {"document": upload})
+    assert response.status_code == 422
+    assert response.json()["code"] == "bad_document"
+    assert ".docx" in response.json()["message"]
 
 
 @pytest.mark.parametrize(("fmt", "magic"), [("xlsx", b"PK"), ("docx", b"PK")])
 def test_supervisor_exports_a_units_filing_form(cast, supervisor, fmt, magic):
-    if not _filing_available():
-        pytest.skip("qunguan.filing.do_export_filing is not installed yet")
     response = supervisor.get(f"/api/units/{cast.composition.pk}/filing.{fmt}", filing_date="2025-03-05")
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     assert response.content.startswith(magic)
-
-
-def test_filing_export_reports_when_the_exporter_is_missing(cast, supervisor, monkeypatch):
-    from qunguan.api.routers import units
-
-    monkeypatch.setattr(units, "_filing_exporter", lambda: None)
-    response = supervisor.get(f"/api/units/{cast.composition.pk}/filing.xlsx")
-    assert response.status_code == 501
-    assert response.json()["code"] == "not_available"
 
 
 def test_filing_export_rejects_unknown_formats(cast, supervisor):

@@ -46,6 +46,8 @@ def scan_docx(request: HttpRequest, document: File[UploadedFile]) -> Any:
     """
     if document.size is not None and document.size > settings.QUNGUAN_MAX_UPLOAD_BYTES:
         raise ApiError(422, "bad_document", "文件过大。", field="document")
+    if document.file is None:
+        raise ApiError(422, "bad_document", "文件为空。", field="document")
     try:
         text = docx_text(document.file)
     except DocumentError as exc:

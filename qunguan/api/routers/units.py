@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-from collections.abc import Callable
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -12,9 +10,9 @@ from django.utils.http import content_disposition_header
 from ninja import Router
 
 from qunguan.api import serialize
-from qunguan.api.errors import ApiError, ErrorOut
 from qunguan.api.routers import ERRORS, actor
 from qunguan.api.schemas import UnitDetail, UnitNode
+from qunguan.filing import do_export_filing
 from qunguan.registry import access
 from qunguan.registry.models import GroupStatus
 
@@ -54,24 +52,9 @@ def get_unit(request: HttpRequest, unit_id: int) -> Any:
     }
 
 
-def _filing_exporter() -> Callable[..., tuple[str, bytes]] | None:
-    """Return ``do_export_filing`` from ``qunguan.filing`` if that capability is installed."""
-    for name in ("qunguan.filing.actions", "qunguan.filing.export", "qunguan.filing"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # a real import error inside the module: let it show
-                raise
-            continue
-        fn = getattr(module, "do_export_filing", None)
-        if fn is not None:
-            return fn
-    return None
-
-
 @router.get(
     "/{unit_id}/filing.{fmt}",
-    response={**ERRORS, 501: ErrorOut},
+    response=ERRORS,
     summary="导出备案登记表（xlsx/docx）",
     openapi_extra={
         "responses": {
@@ -90,10 +73,7 @@ def export_filing(
     """Return the unit's filing form; only the supervisor and the unit's managers may export it."""
     user = actor(request)
     unit = access.access_unit(user, unit_id, manage=True)
-    exporter = _filing_exporter()
-    if exporter is None:
-        raise ApiError(501, "not_available", "备案登记表导出功能尚未安装。")
-    filename, content = exporter(user, unit, fmt, filing_date=filing_date)
+    filename, content = do_export_filing(user, unit, fmt, filing_date=filing_date)
     response = HttpResponse(content, content_type=FILING_TYPES[fmt])
     response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     return response

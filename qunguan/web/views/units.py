@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext as _
 
+from qunguan.filing import do_export_filing
 from qunguan.registry import access
 from qunguan.registry.errors import RegistryError
 from qunguan.registry.models import GroupStatus
@@ -53,15 +50,6 @@ def unit_tree(request: HttpRequest) -> HttpResponse:
     return render(request, "web/unit_tree.html", {"rows": rows})
 
 
-def _exporter() -> Any:
-    """Return ``qunguan.filing.do_export_filing``, or None while the filing package lacks it."""
-    try:
-        filing = import_module("qunguan.filing")
-    except ImportError:
-        return None
-    return getattr(filing, "do_export_filing", None)
-
-
 @login_required
 def filing_export(request: HttpRequest, unit_id: int, fmt: str) -> HttpResponse:
     """Return the unit's 备案登记表 as an attachment (managers of the unit and the supervisor)."""
@@ -69,12 +57,8 @@ def filing_export(request: HttpRequest, unit_id: int, fmt: str) -> HttpResponse:
         raise Http404("不支持的导出格式。")
     user = request.user
     unit = unit_or_404(user, unit_id, manage=True)
-    export = _exporter()
-    if export is None:
-        messages.error(request, _("备案登记表导出功能尚未安装，请联系系统管理员。"))
-        return redirect("unit_tree")
     try:
-        filename, content = export(user, unit, fmt)
+        filename, content = do_export_filing(user, unit, fmt)
     except RegistryError as err:
         messages.error(request, err.message)
         return redirect("unit_tree")
