@@ -7,8 +7,11 @@ every other command is a Django management command of the project, so the same c
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import os
 import sys
+from collections.abc import Iterable
 
 COMMANDS = {
     "serve": "启动网页服务（默认 http://127.0.0.1:8000）",
@@ -16,10 +19,11 @@ COMMANDS = {
     "demo": "载入演示数据（虚构的音乐学院）",
     "import-roster": "从 CSV/XLSX 导入花名册",
     "import-groups": "从 CSV/XLSX 导入群组登记",
-    "check": "按管理办法检查群组登记（--json 输出机器可读结果）",
+    "check": "按管理办法检查群组登记（--json 输出机器可读结果；--deploy 检查部署配置）",
     "export-filing": "导出单位的备案登记表（xlsx/docx）",
     "verify-log": "校验审计日志哈希链是否被篡改",
     "createsuperuser": "创建党委宣传部管理员账号",
+    "api-token": "管理接口令牌（create 创建、list 列出、revoke 吊销）",
     "scan": "审查文本文件中的违规信息（无需数据库）",
     "redact": "对文本中的个人信息等进行遮盖（无需数据库）",
 }
@@ -29,12 +33,23 @@ AUDIT_ONLY = {"scan", "redact"}
 def _usage() -> str:
     lines = ["用法: qunguan <命令> [参数]   （每个命令都支持 --help）", "", "命令:"]
     lines += [f"  {name:<16}{text}" for name, text in COMMANDS.items()]
+    lines += ["", "Django 的其他管理命令（如 changepassword、shell、dbshell）同样可用。"]
     return "\n".join(lines)
+
+
+def _unknown(command: str, known: Iterable[str]) -> str:
+    """Return the Chinese error for an unknown command, with the closest listed command if any."""
+    names = [*COMMANDS, *(k.replace("_", "-") for k in known)]
+    close = difflib.get_close_matches(command, names, n=1)
+    hint = f"您是否要运行 qunguan {close[0]}？" if close else ""
+    return f"未知命令“{command}”。{hint}运行 qunguan --help 查看所有命令。"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one qunguan command and return its exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) > 1 and args[0] == "help":
+        args = [args[1], "--help"]
     if not args or args[0] in {"-h", "--help", "help"}:
         print(_usage())
         return 0 if args else 2
@@ -44,13 +59,45 @@ def main(argv: list[str] | None = None) -> int:
 
         entry = audit_cli.scan_main if command == "scan" else audit_cli.redact_main
         return entry(rest)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qunguan.settings")
-    from django.core.management import execute_from_command_line
+    return _django_command(command, rest)
 
+
+def _django_command(command: str, rest: list[str]) -> int:
+    """Run a project (or Django) management command; return 2 for a command that does not exist."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qunguan.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import execute_from_command_line, get_commands
+    from django.core.management.base import CommandError, CommandParser, handle_default_options
+
+    # --settings and --pythonpath choose the settings, so they apply before setup, as in
+    # Django's own ManagementUtility.
+    parser = CommandParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--settings")
+    parser.add_argument("--pythonpath")
+    with contextlib.suppress(CommandError):  # the command's own parser reports bad options
+        handle_default_options(parser.parse_known_args(rest)[0])
+    name = command.replace("-", "_")
     try:
-        execute_from_command_line(["qunguan", command.replace("-", "_"), *rest])
+        # Set up first: get_commands() lists the project's commands only once settings are loaded.
+        django.setup()
+    except (ImproperlyConfigured, ImportError) as exc:
+        # a bad environment variable or --settings module: one line, not a traceback
+        print(f"配置有误：{exc}", file=sys.stderr)
+        return 1
+    known = get_commands()
+    if name not in known:
+        print(_unknown(command, known), file=sys.stderr)
+        return 2
+    try:
+        execute_from_command_line(["qunguan", name, *rest])
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (``qunguan check | head``). Point stdout at devnull so that the
+        # interpreter's final flush does not raise a second time, as the Python docs advise.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
 
 

@@ -64,6 +64,9 @@ ALLOWED_HOSTS = [
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
+    # First, so that its createsuperuser (which also grants the supervisor role) wins over
+    # django.contrib.auth's command of the same name.
+    "qunguan.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -71,7 +74,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "ninja",  # serves the Swagger UI assets from /static/ (no CDN on an offline campus network)
-    "qunguan.accounts",
     "qunguan.auditlog",
     "qunguan.registry",
     "qunguan.approvals",

@@ -75,30 +75,53 @@ def append(
     return entry
 
 
+# Stable codes of chain breaks (the CLI, the web page and tests rely on them).
+DELETED = "deleted"
+BROKEN_LINK = "broken_link"
+EDITED = "edited"
+TRUNCATED = "truncated"
+
+
 @dataclass(frozen=True)
 class ChainProblem:
+    """One break in the chain: the entry (``seq``) where it shows, a stable code and a Chinese reason."""
+
     seq: int
+    code: str
     reason: str
 
 
 def verify() -> Iterator[ChainProblem]:
-    """Yield every break in the chain: edited entries, deleted or reordered ones, a moved head."""
+    """Yield every break in the chain: edited entries, deleted or reordered ones, a moved head.
+
+    Returns nothing when the chain is intact. Deleting entry N shows as ``deleted`` at N and
+    a ``broken_link`` at the next entry; editing entry N in place shows as ``edited`` at N.
+    """
     prev_hash = GENESIS
     expected_seq = 1
     for entry in AuditLogEntry.objects.order_by("seq").iterator(chunk_size=2000):
         if entry.seq != expected_seq:
-            yield ChainProblem(expected_seq, f"entries {expected_seq}..{entry.seq - 1} are missing (deleted)")
+            last = entry.seq - 1
+            what = "记录缺失" if last == expected_seq else f"第 {expected_seq} 至 {last} 条记录缺失"
+            yield ChainProblem(expected_seq, DELETED, f"{what}，已被删除")
         if entry.prev_hash != prev_hash:
-            yield ChainProblem(
-                entry.seq, "previous-hash link does not match: an earlier entry was changed or removed"
-            )
+            yield ChainProblem(entry.seq, BROKEN_LINK, "与上一条记录的哈希链接不符：之前的记录被修改或删除")
         if entry.compute_hash() != entry.entry_hash:
-            yield ChainProblem(entry.seq, "content does not match its hash: the entry was edited")
+            yield ChainProblem(entry.seq, EDITED, "记录内容与其哈希值不符：该记录被修改")
         prev_hash = entry.entry_hash
         expected_seq = entry.seq + 1
     head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev_hash):
-        yield ChainProblem(head.last_seq, "the newest entries were removed (chain head is ahead of the log)")
+    last_seq = expected_seq - 1
+    if head is not None and head.last_seq > last_seq:
+        yield ChainProblem(
+            head.last_seq,
+            TRUNCATED,
+            f"最新的记录被删除：链头记到第 {head.last_seq} 条，日志只到第 {last_seq} 条",
+        )
+    elif head is not None and (head.last_seq != last_seq or head.last_hash != prev_hash):
+        yield ChainProblem(
+            head.last_seq, TRUNCATED, "链头与最后一条记录不符：最新的记录被改写，或有记录绕过审计日志被添加"
+        )
 
 
 def entries_for(object_type: str, object_id: str | int) -> Any:

@@ -14,7 +14,7 @@ import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.conf import settings
 
@@ -105,7 +105,9 @@ def read_xlsx(data: bytes) -> Sheet:
         raise FileProblem(f"无法打开 Excel 文件：{exc}") from None
     try:
         sheet = workbook.worksheets[0]
-        return _numbered(list(row) for row in sheet.iter_rows(values_only=True))
+        # data_only gives cached values, never formulas, and rich text is off by default; a rare
+        # time or Decimal cell reaches values.text() and is read as its str(), as in a CSV.
+        return _numbered(cast("list[Cell]", list(row)) for row in sheet.iter_rows(values_only=True))
     finally:
         workbook.close()
 
