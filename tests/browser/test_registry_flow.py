@@ -12,7 +12,8 @@ import openpyxl
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.conftest import PASSWORD, Cast, build_cast
 
@@ -30,8 +31,16 @@ def log_in(browser: webdriver.Chrome, live_url: Callable[..., str], username: st
     browser.get(live_url("login"))
     browser.find_element(By.ID, "id_username").send_keys(username)
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    submit_and_wait(browser, "form button[type=submit]")
     assert browser.current_url == live_url("dashboard"), browser.page_source[:2000]
+
+
+def submit_and_wait(browser: webdriver.Chrome, selector: str) -> None:
+    """Click a submit button and wait until the browser has left the page (click does not wait)."""
+    old = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.CSS_SELECTOR, selector).click()
+    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(browser, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def breaches_on_dashboard(browser: webdriver.Chrome, live_url: Callable[..., str]) -> dict[str, set[str]]:
@@ -73,7 +82,7 @@ def test_liaison_registers_a_group_sees_its_breach_and_exports_the_filing(
     count = browser.find_element(By.ID, "id_member_count")
     count.clear()
     count.send_keys("180")
-    browser.find_element(By.CSS_SELECTOR, "form.form-grid button[type=submit]").click()
+    submit_and_wait(browser, "form.form-grid button[type=submit]")
     assert "/new/" not in browser.current_url, browser.page_source[:3000]
     assert "/groups/" in browser.current_url
     assert NEW_GROUP in browser.find_element(By.TAG_NAME, "h1").text
