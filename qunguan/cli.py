@@ -17,6 +17,7 @@ COMMANDS = {
     "serve": "启动网页服务（默认 http://127.0.0.1:8000）",
     "migrate": "创建或升级数据库结构",
     "demo": "载入演示数据（虚构的音乐学院）",
+    "import": "导入聊天记录（QQ、微信、企业微信的导出文件和 OneBot 日志，自动识别格式）",
     "import-roster": "从 CSV/XLSX 导入花名册",
     "import-groups": "从 CSV/XLSX 导入群组登记",
     "check": "按管理办法检查群组登记（--json 输出机器可读结果；--deploy 检查部署配置）",
@@ -28,6 +29,8 @@ COMMANDS = {
     "redact": "对文本中的个人信息等进行遮盖（无需数据库）",
 }
 AUDIT_ONLY = {"scan", "redact"}
+# Commands whose management-command module cannot carry the command's own name.
+ALIASES = {"import": "import_chats"}  # `import` is a Python keyword
 
 
 def _usage() -> str:
@@ -77,7 +80,7 @@ def _django_command(command: str, rest: list[str]) -> int:
     parser.add_argument("--pythonpath")
     with contextlib.suppress(CommandError):  # the command's own parser reports bad options
         handle_default_options(parser.parse_known_args(rest)[0])
-    name = command.replace("-", "_")
+    name = ALIASES.get(command, command.replace("-", "_"))
     try:
         # Set up first: get_commands() lists the project's commands only once settings are loaded.
         django.setup()

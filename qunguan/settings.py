@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "qunguan.web",
     "qunguan.api",
     "qunguan.filing",
+    "qunguan.chats",
     "qunguan.demo",
 ]
 

@@ -35,6 +35,8 @@ class AuditEvent(enum.IntEnum):
     FILING_EXPORTED = 600
     PERSONAL_DATA_REVEALED = 700
 
+    CHATS_IMPORTED = 800
+
     @property
     def label(self) -> str:
         return EVENT_LABELS.get(self, self.name.lower())
@@ -64,4 +66,5 @@ EVENT_LABELS: dict[AuditEvent, str] = {
     AuditEvent.APPROVAL_CHANGED: "修改审批",
     AuditEvent.FILING_EXPORTED: "导出备案登记表",
     AuditEvent.PERSONAL_DATA_REVEALED: "查看个人信息",
+    AuditEvent.CHATS_IMPORTED: "导入聊天记录",
 }

@@ -1,0 +1,338 @@
+"""Importing a chat export (导入聊天记录): read, bind to registered groups, store once, audit.
+
+``do_import_chat_file`` is the one way messages from a file enter the database. It streams the
+file through its format reader, stores messages in transactional batches (an interrupted
+import leaves whole batches; running it again skips what is stored and goes on), audits every
+new text message with the audit engine and stores the findings, keeps unreadable lines in a
+rejects file, and writes one audit-log entry for the whole import.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from qunguan.audit import Auditor
+from qunguan.audit.detectors.base import MessageContext
+from qunguan.auditlog import log
+from qunguan.auditlog.events import AuditEvent
+from qunguan.chats.models import ChatMessage, Finding, ImportBatch, ImportState, MessageKind
+from qunguan.ingest import ChatRecord, Reject
+from qunguan.ingest import formats as chat_formats
+from qunguan.ingest.formats import FormatError
+from qunguan.registry import access
+from qunguan.registry.errors import OUT_OF_SCOPE, RegistryError
+from qunguan.registry.models import Group
+
+# Messages per transaction: large enough that commits do not dominate, small enough that an
+# interrupted import loses little work and memory stays flat.
+BATCH_SIZE = 2000
+# Kinds whose text is the sender's own words; placeholders ([图片]) and system lines are not audited.
+AUDITED_KINDS = frozenset({MessageKind.TEXT, MessageKind.LINK, MessageKind.FILE, MessageKind.OTHER})
+REJECT_RAW_CHARS = 500
+
+Progress = Callable[[int, int], None]  # (bytes read so far, messages read so far)
+
+
+@functools.cache
+def auditor() -> Auditor:
+    """Return the process's auditor (the shipped policy); lexicons and models load once."""
+    return Auditor()
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, for the CLI's table and ``--json``."""
+
+    batch: ImportBatch
+    unregistered: dict[tuple[str, str], int] = field(
+        default_factory=dict
+    )  # (platform, account/name) → messages
+
+    def as_dict(self) -> dict[str, Any]:
+        b = self.batch
+        return {
+            "file": b.file_name,
+            "format": b.format,
+            "batch": b.pk,
+            "state": b.state,
+            "read": b.read,
+            "stored": b.stored,
+            "duplicates": b.duplicates,
+            "rejected": b.rejected,
+            "findings": b.findings,
+            "rejects_file": b.rejects_file or None,
+            "unregistered_groups": [
+                {"platform": p, "group": g, "messages": n} for (p, g), n in sorted(self.unregistered.items())
+            ],
+        }
+
+
+class _GroupBinder:
+    """Decides which registered group each record belongs to, and whether the actor may import it.
+
+    A record's own group account wins; a file that names no account (QQ PC exports name only the
+    group) is bound to ``fixed`` (``--group``) or else to the one group the actor can see with
+    exactly that name. A record that resolves to no registered group is stored unbound: the
+    group is unregistered, which is itself a breach to report.
+    """
+
+    def __init__(self, actor: Any, fixed: Group | None) -> None:
+        self.actor = actor
+        self.fixed = fixed
+        self._by_account: dict[tuple[str, str], Group | None] = {}
+        self._by_name: dict[str, Group | None] = {}
+
+    def bind(self, record: ChatRecord) -> Group | None:
+        if record.group_account:
+            key = (record.platform, record.group_account)
+            if key not in self._by_account:
+                self._by_account[key] = Group.objects.filter(
+                    platform=record.platform, account=record.group_account
+                ).first()
+            found = self._by_account[key]
+            if found is not None or self.fixed is None:
+                return found
+        if self.fixed is not None:
+            return self.fixed
+        name = record.group_name or ""
+        if not name:
+            return None
+        if name not in self._by_name:
+            visible = Group.objects.all() if self.actor is None else access.visible_groups(self.actor)
+            matches = list(visible.filter(name=name, platform=record.platform)[:2])
+            self._by_name[name] = matches[0] if len(matches) == 1 else None
+        return self._by_name[name]
+
+    def allowed(self, group: Group | None) -> bool:
+        """Whether the actor may add messages to ``group`` (anyone may report an unregistered one)."""
+        if group is None or self.actor is None:
+            return True
+        return (
+            access.can_manage_unit(self.actor, group.unit)
+            or access.visible_groups(self.actor).filter(pk=group.pk).exists()
+        )
+
+
+class _Rejects:
+    """The rejects file: one ``LINE<TAB>REASON<TAB>RAW`` line per unreadable part, opened lazily."""
+
+    def __init__(self, batch: ImportBatch) -> None:
+        self.batch = batch
+        self.path: Path | None = None
+        self._fh: IO[str] | None = None
+
+    def add(self, reject: Reject) -> None:
+        if self._fh is None:
+            folder = Path(settings.DATA_DIR) / "rejects"
+            folder.mkdir(parents=True, exist_ok=True)
+            self.path = folder / f"{self.batch.pk:06d}-{Path(self.batch.file_name).name}.rejects.txt"
+            self._fh = self.path.open("w", encoding="utf-8")
+            self._fh.write("# 行号\t原因\t原文\n")
+        raw = reject.raw.replace("\r", "\\r").replace("\n", "\\n")[:REJECT_RAW_CHARS]
+        self._fh.write(f"{reject.line}\t{reject.reason}\t{raw}\n")
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def do_import_chat_file(
+    actor: Any,
+    path: Path,
+    *,
+    format_name: str | None = None,
+    group: Group | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import the chat export at ``path`` and return what happened.
+
+    Raises ``FormatError`` when the file's format is unknown (nothing is stored) and
+    ``RegistryError`` when ``group`` is outside the actor's units. Lines the reader cannot
+    understand do not stop the import: they are counted, kept in the rejects file and named in
+    the summary. Safe to run again on the same file: stored messages are skipped as duplicates.
+    """
+    path = Path(path)
+    reader_cls = chat_formats.get(format_name) if format_name else chat_formats.detect(path)
+    if group is not None and actor is not None and not access.can_manage_unit(actor, group.unit):
+        raise RegistryError(OUT_OF_SCOPE, f"您无权向群组“{group.name}”导入聊天记录。")
+    batch = ImportBatch.objects.create(
+        file_name=path.name,
+        file_sha256=_sha256(path),
+        file_size=path.stat().st_size,
+        format=reader_cls.name,
+        group=group,
+        started_by=actor if getattr(actor, "pk", None) else None,
+    )
+    summary = ImportSummary(batch)
+    binder = _GroupBinder(actor, group)
+    rejects = _Rejects(batch)
+    try:
+        with path.open("rb") as fh:
+            pending: list[ChatRecord] = []
+            for item in reader_cls().read(fh):
+                if isinstance(item, Reject):
+                    batch.rejected += 1
+                    rejects.add(item)
+                    continue
+                batch.read += 1
+                pending.append(item)
+                if len(pending) >= BATCH_SIZE:
+                    _store(batch, pending, binder, rejects, summary)
+                    pending = []
+                    if progress is not None:
+                        progress(_position(fh), batch.read)
+            if pending:
+                _store(batch, pending, binder, rejects, summary)
+            if progress is not None:
+                progress(batch.file_size, batch.read)
+    except Exception as exc:
+        batch.state = ImportState.FAILED
+        batch.error = f"{type(exc).__name__}: {exc}"
+        raise
+    else:
+        batch.state = ImportState.DONE
+    finally:
+        rejects.close()
+        batch.rejects_file = str(rejects.path or "")
+        batch.finished_at = timezone.now()
+        batch.save()
+        _log_import(actor, summary)
+    return summary
+
+
+def _position(fh: Any) -> int:
+    try:
+        return int(fh.tell())
+    except (OSError, ValueError):
+        return 0
+
+
+def _store(
+    batch: ImportBatch,
+    records: list[ChatRecord],
+    binder: _GroupBinder,
+    rejects: _Rejects,
+    summary: ImportSummary,
+) -> None:
+    """Store one batch of records in one transaction: new messages, recalls, findings, counts."""
+    unique: dict[str, ChatRecord] = {}
+    for record in records:
+        unique.setdefault(record.fingerprint(), record)
+    with transaction.atomic():
+        known = set(
+            ChatMessage.objects.filter(fingerprint__in=list(unique)).values_list("fingerprint", flat=True)
+        )
+        # Repeated inside this batch (overlapping exports concatenated) or stored by an earlier import.
+        batch.duplicates += len(records) - len(unique) + len(known)
+        new: list[ChatMessage] = []
+        recalls: list[ChatRecord] = []
+        for fingerprint, record in unique.items():
+            if fingerprint in known:
+                continue
+            group = binder.bind(record)
+            if not binder.allowed(group):
+                batch.rejected += 1
+                rejects.add(
+                    Reject(record.line, f"您无权导入群组“{group.name if group else ''}”的记录", record.text)
+                )
+                continue
+            if group is None:
+                key = (record.platform, record.group_account or record.group_name or "（未命名）")
+                summary.unregistered[key] = summary.unregistered.get(key, 0) + 1
+            new.append(_message(batch, record, group, fingerprint))
+            if record.kind == "recall" and record.recalls_message_id:
+                recalls.append(record)
+        ChatMessage.objects.bulk_create(new, batch_size=500)
+        batch.stored += len(new)
+        for record in recalls:
+            ChatMessage.objects.filter(
+                platform=record.platform,
+                group_account=record.group_account or "",
+                message_id=record.recalls_message_id,
+            ).update(recalled=True)
+        findings = _audit(new)
+        Finding.objects.bulk_create(findings, batch_size=500)
+        batch.findings += len(findings)
+        batch.save(update_fields=["read", "stored", "duplicates", "rejected", "findings"])
+
+
+def _message(batch: ImportBatch, record: ChatRecord, group: Group | None, fingerprint: str) -> ChatMessage:
+    return ChatMessage(
+        group=group,
+        platform=record.platform,
+        group_account=(record.group_account or (group.account if group else ""))[:64],
+        group_name=(record.group_name or (group.name if group else ""))[:100],
+        fingerprint=fingerprint,
+        message_id=(record.message_id or "")[:64],
+        sender_id=(record.sender_id or "")[:64],
+        sender_name=record.sender_name[:100],
+        sent_at=record.sent_at,
+        kind=record.kind,
+        text=record.text,
+        recalled=record.recalled,
+        batch=batch,
+    )
+
+
+def _audit(messages: list[ChatMessage]) -> list[Finding]:
+    engine = auditor()
+    out: list[Finding] = []
+    for msg in messages:
+        if msg.kind not in AUDITED_KINDS or not msg.text:
+            continue
+        context = MessageContext(
+            group=msg.group_account or None, sender=msg.sender_id or None, timestamp=msg.sent_at.timestamp()
+        )
+        for f in engine.scan(msg.text, context):
+            out.append(
+                Finding(
+                    message=msg,
+                    group=msg.group,
+                    category=f.category,
+                    rule=f.rule[:80],
+                    severity=int(f.severity),
+                    start=f.start,
+                    end=f.end,
+                    evidence=f.evidence[:200],
+                    score=f.score,
+                    explanation=f.explanation[:300],
+                )
+            )
+    return out
+
+
+def _log_import(actor: Any, summary: ImportSummary) -> None:
+    b = summary.batch
+    state = "完成" if b.state == ImportState.DONE else "失败"
+    with transaction.atomic():
+        log.append(
+            actor=actor,
+            event=AuditEvent.CHATS_IMPORTED,
+            obj=b,
+            unit_path=b.group.unit.path if b.group else "",
+            summary=(
+                f"导入聊天记录“{b.file_name}”{state}：读取 {b.read} 条，新存入 {b.stored} 条，"
+                f"重复 {b.duplicates} 条，无法读取 {b.rejected} 处，审查发现 {b.findings} 处"
+            ),
+            after=summary.as_dict(),
+        )
+
+
+__all__ = ["BATCH_SIZE", "FormatError", "ImportSummary", "do_import_chat_file"]
