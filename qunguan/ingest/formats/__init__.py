@@ -46,6 +46,17 @@ __all__ = ["FORMATS", "ChatFormat", "FormatError", "detect", "get", "register"]
 
 # The format modules register themselves on import; the order is the order ``detect`` tries them
 # (the most specific sniffers first).
-_MODULES: tuple[str, ...] = ()
+_MODULES: tuple[str, ...] = (
+    "onebot_v11",
+    "qce_json",
+    "qq_pc_mht",
+    "qq_pc_txt",
+    "memotrace_csv",
+    "memotrace_txt",
+    "chatlog_json",
+    "chatlog_csv",
+    "wecom_archive",
+    "generic",
+)
 for _module in _MODULES:
     import_module(f"qunguan.ingest.formats.{_module}")

@@ -1,0 +1,192 @@
+"""QQ PC 消息管理器 text export (导出消息记录 → .txt), old PC QQ ≤ 9.7 and TIM.
+
+One file may hold many conversations, each opened by a banner::
+
+    ================================================================
+    消息分组:我的QQ群
+    ================================================================
+    消息对象:计算机学院2024级辅导员工作群
+    ================================================================
+
+followed by messages, each a header line ``2024-09-02 9:00:05 王建国-辅导员(10001001)`` (or
+``NAME<EMAIL>``) and body lines up to the next header. Sender names, times and message kinds
+follow the rules in ``_qq``, shared with the ``.mht`` reader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO, TextIO
+
+from qunguan.ingest.formats import register
+from qunguan.ingest.formats._qq import LINE_LIMIT, body_kind, local_time, numbered_lines, split_sender
+from qunguan.ingest.formats.base import ChatFormat
+from qunguan.ingest.records import ChatRecord, Reject
+from qunguan.ingest.text import head_text, open_text
+
+# A header: date, an optional AM/PM token before or after the unpadded time, then the sender.
+# The English token after the time needs a space behind it, so a nickname like "PMing" stays a name.
+_HEADER = re.compile(
+    r"^(?P<date>\d{4}-\d{1,2}-\d{1,2}) +"
+    r"(?P<time>(?:(?:AM|PM|上午|下午) *)?\d{1,2}:\d{2}:\d{2}(?: ?(?:上午|下午)(?= )| +(?:AM|PM)(?= ))?)"
+    r" +(?P<who>\S.*?)\s*$"
+)
+_SEPARATOR = "=" * 64
+_BANNER_FIELD = re.compile(r"^消息(?P<field>分组|对象)[:：](?P<value>.*)$")
+_TITLE_LINE = re.compile(r"^消息记录[（(]此消息记录为文本格式")
+
+
+def looks_like_header(line: str) -> bool:
+    """Return True if ``line`` is a QQ PC export message header that names an ID (for sniffing)."""
+    match = _HEADER.match(line)
+    return match is not None and split_sender(match["who"])[1] is not None
+
+
+@dataclass
+class _Message:
+    line: int
+    sent_at: dt.datetime
+    name: str
+    ident: str | None
+    body: list[str] = field(default_factory=list)
+
+
+class _TextParser:
+    """The state of one pass over a text export; ``feed`` takes one line at a time.
+
+    A 64-'=' line is held back for one line: it opens a banner only if ``消息分组``/``消息对象``
+    follows, otherwise it was part of a message body (a notice may use '=' as a rule).
+    """
+
+    def __init__(self) -> None:
+        self.group: str | None = None
+        # Whether this conversation's headers carry IDs: decided by its first header. Group
+        # exports always have them, so there an ID-less timestamp line is body text; private
+        # exports may have none, and then every timestamp line is a header.
+        self.with_ids: bool | None = None
+        self.message: _Message | None = None
+        self.skipping = False  # inside the body of a header that was rejected
+        self.in_banner = False
+        self.held: tuple[int, str] | None = None
+
+    def feed(self, lineno: int, line: str) -> Iterator[ChatRecord | Reject]:
+        if self.held is not None:
+            held_no, held_line = self.held
+            self.held = None
+            if _BANNER_FIELD.match(line):
+                yield from self.flush()
+                self.in_banner = True
+            else:
+                yield from self._ordinary(held_no, held_line)
+        if self.in_banner:
+            if line == _SEPARATOR or not line.strip():
+                return
+            banner = _BANNER_FIELD.match(line)
+            if banner is not None:
+                if banner["field"] == "对象":
+                    self.group = banner["value"].strip() or None
+                    self.with_ids = None
+                return
+            self.in_banner = False
+        if line == _SEPARATOR:
+            self.held = (lineno, line)
+            return
+        yield from self._ordinary(lineno, line)
+
+    def _ordinary(self, lineno: int, line: str) -> Iterator[ChatRecord | Reject]:
+        header = _HEADER.match(line)
+        if header is not None:
+            name, ident = split_sender(header["who"])
+            if ident is not None or self.with_ids is not True:
+                yield from self.flush()
+                if self.with_ids is None:
+                    self.with_ids = ident is not None
+                sent_at = local_time(header["date"], header["time"])
+                if sent_at is None:
+                    self.skipping = True
+                    yield Reject(
+                        lineno, f"消息头中的日期或时间无效：“{header['date']} {header['time']}”", line
+                    )
+                    return
+                self.skipping = False
+                self.message = _Message(lineno, sent_at, name, ident)
+                return
+        if self.message is not None:
+            self.message.body.append(line)
+        elif self.skipping or not line.strip() or _TITLE_LINE.match(line):
+            return
+        else:
+            yield Reject(lineno, "这一行不属于任何消息（前面没有“日期 时间 发送者(QQ号)”格式的消息头）", line)
+
+    def flush(self) -> Iterator[ChatRecord]:
+        """Yield the message being read, if any (called at the next header, banner and end of file)."""
+        message, self.message = self.message, None
+        if message is None:
+            return
+        body = message.body
+        # The blank line before the next header is layout, not content; blank lines inside stay.
+        while body and not body[-1].strip():
+            body.pop()
+        start = 0
+        while start < len(body) and not body[start].strip():
+            start += 1
+        text = "\n".join(body[start:])
+        yield ChatRecord(
+            platform="qq",
+            sent_at=message.sent_at,
+            sender_name=message.name,
+            text=text,
+            line=message.line,
+            kind=body_kind(message.ident, text),
+            sender_id=message.ident,
+            group_name=self.group,
+        )
+
+    def finish(self) -> Iterator[ChatRecord | Reject]:
+        if self.held is not None:
+            held_no, held_line = self.held
+            self.held = None
+            yield from self._ordinary(held_no, held_line)
+        yield from self.flush()
+
+
+def read_text(text: TextIO) -> Iterator[ChatRecord | Reject]:
+    """Yield the records of a text export, reading ``text`` one line at a time."""
+    parser = _TextParser()
+    for lineno, raw in numbered_lines(text):
+        if raw is None:
+            yield Reject(lineno, f"这一行超过 {LINE_LIMIT} 个字符，没有读取")
+            continue
+        line = raw.rstrip("\r\n")
+        if lineno == 1:
+            line = line.lstrip("\ufeff")
+        yield from parser.feed(lineno, line)
+    yield from parser.finish()
+
+
+@register
+class QQPCText(ChatFormat):
+    """QQ 电脑版消息管理器导出的 .txt：many conversations, CRLF, encoding varies by client version."""
+
+    name = "qq_pc_txt"
+    label = "QQ 电脑版消息管理器导出（.txt）"
+
+    @classmethod
+    def sniff(cls, head: bytes, filename: str) -> bool:
+        text = head_text(head)
+        start = text.lstrip()
+        if _TITLE_LINE.match(start):
+            return True
+        if re.search(r"^={64}\r?\n消息(?:分组|对象)[:：]", text, re.MULTILINE):
+            return True
+        # A conversation cut out of an export: the first line must be a header with an ID, which
+        # keeps out other tools' text exports whose headers are "DATE TIME NAME" alone.
+        first = next((line for line in start.splitlines() if line.strip()), "")
+        return looks_like_header(first.strip())
+
+    def read(self, stream: BinaryIO) -> Iterator[ChatRecord | Reject]:
+        # One line at a time, so memory stays flat on multi-gigabyte "export all" files.
+        yield from read_text(open_text(stream))
