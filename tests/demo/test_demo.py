@@ -9,6 +9,7 @@ from django.core.management import CommandError
 from qunguan.accounts.models import User
 from qunguan.auditlog import log
 from qunguan.auditlog.models import AuditLogEntry
+from qunguan.chats.models import ChatMessage, Finding, ImportBatch
 from qunguan.demo.build import LOGINS, PASSWORD
 from qunguan.registry import access
 from qunguan.registry.checks import CHECKS, run_checks
@@ -120,3 +121,12 @@ def test_demo_if_empty_is_idempotent_and_still_prints_logins(demo):
 def test_demo_refuses_a_database_that_has_units(demo):
     with pytest.raises(CommandError, match="演示数据只能载入空数据库"):
         run_demo()
+
+
+def test_demo_groups_have_imported_conversations_with_findings(demo):
+    assert ImportBatch.objects.filter(format="generic", rejected=0).count() >= 5
+    assert ChatMessage.objects.filter(group__isnull=True).count() == 0
+    assert ChatMessage.objects.values("group").distinct().count() >= 5
+    found = set(Finding.objects.values_list("category", flat=True))
+    assert {"privacy.phone", "secret.doc_number", "ad"} <= found
+    assert "条聊天记录" in demo.output

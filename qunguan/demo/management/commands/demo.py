@@ -6,9 +6,11 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from qunguan.accounts.models import User
 from qunguan.demo.build import LOGINS, PASSWORD, SCHOOL, build
+from qunguan.demo.chats import import_demo_chats
 from qunguan.registry.models import Unit
 
 
@@ -33,10 +35,14 @@ class Command(BaseCommand):
         else:
             started = time.monotonic()
             built = build()
+            chats = import_demo_chats(built.groups.values(), timezone.localdate())
+            messages = sum(s.batch.stored for s in chats)
+            findings = sum(s.batch.findings for s in chats)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"已载入演示数据“{SCHOOL}”：{len(built.units)} 个单位、{len(built.people)} 名人员、"
-                    f"{len(built.groups)} 个群组（用时 {time.monotonic() - started:.1f} 秒）。"
+                    f"{len(built.groups)} 个群组，{len(chats)} 个群的 {messages} 条聊天记录"
+                    f"（审查发现 {findings} 处；用时 {time.monotonic() - started:.1f} 秒）。"
                 )
             )
         self.print_logins()

@@ -1,0 +1,84 @@
+"""Demo conversations: a month of generated chat in some demo groups, imported like a real export.
+
+The messages come from the benchmark corpus generator (notices, replies, chit-chat and a few
+percent of personal data, 文号, ads and insults, all synthetic); senders are members of the
+group's unit from the demo roster. They are written as a generic-format JSONL file and go through
+``do_import_chat_file``, so the demo's findings are made exactly as a liaison's import makes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from qunguan.audit.corpus import generate
+from qunguan.chats.actions import ImportSummary, do_import_chat_file
+from qunguan.registry.models import Group, Person
+from qunguan.registry.models import Platform as GroupPlatform
+
+SEED = 20240902
+MESSAGES_PER_GROUP = 120
+DAYS = 30
+# A higher share of problem messages than real chat, so that the review queue has work to show.
+SENSITIVE_SHARE = 0.08
+
+
+def chat_groups(groups: Iterable[Group], limit: int = 8) -> list[Group]:
+    """Return the demo groups that get conversations: active QQ and WeChat groups, by name."""
+    live = [
+        g
+        for g in groups
+        if g.status != "dissolved" and g.platform in (GroupPlatform.QQ, GroupPlatform.WECHAT)
+    ]
+    return sorted(live, key=lambda g: g.name)[:limit]
+
+
+def _sender_id(group: Group, person: Person) -> str:
+    # QQ numbers are digits; WeChat ids look like wxid_…; both derived from the roster number so
+    # that the same person has the same id in every demo group.
+    digits = "".join(ch for ch in person.number if ch.isdigit())
+    return (
+        f"3{int(digits or 0) % 10**9:09d}"
+        if group.platform == GroupPlatform.QQ
+        else f"wxid_{person.number.lower()}"
+    )
+
+
+def write_conversation(group: Group, members: list[Person], path: Path, today: dt.date, seed: int) -> None:
+    """Write ``MESSAGES_PER_GROUP`` messages of ``group`` over the last ``DAYS`` days to ``path``."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
+    start = dt.datetime.combine(today - dt.timedelta(days=DAYS), dt.time(8, 0))
+    texts = list(generate(MESSAGES_PER_GROUP, seed=seed, sensitive_share=SENSITIVE_SHARE))
+    minutes = sorted(rng.randrange(DAYS * 24 * 60) for _ in texts)
+    with path.open("w", encoding="utf-8") as fh:
+        for n, (minute, text) in enumerate(zip(minutes, texts, strict=True)):
+            person = rng.choice(members)
+            when = start + dt.timedelta(minutes=minute, seconds=rng.randrange(60))
+            row = {
+                "time": when.strftime("%Y-%m-%d %H:%M:%S"),
+                "group": group.account,
+                "sender_id": _sender_id(group, person),
+                "sender_name": person.name,
+                "text": text,
+                "message_id": f"demo-{group.pk}-{n}",
+                "platform": group.platform,
+            }
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def import_demo_chats(groups: Iterable[Group], today: dt.date) -> list[ImportSummary]:
+    """Generate and import the demo conversations; return one summary per group."""
+    summaries = []
+    with tempfile.TemporaryDirectory(prefix="qunguan-demo-") as tmp:
+        for group in chat_groups(groups):
+            members = list(Person.objects.filter(unit__path__startswith=group.unit.path)[:40])
+            if not members:
+                continue
+            path = Path(tmp) / f"{group.account}.jsonl"
+            write_conversation(group, members, path, today, SEED + group.pk)
+            summaries.append(do_import_chat_file(None, path, format_name="generic"))
+    return summaries
