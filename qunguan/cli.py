@@ -20,6 +20,8 @@ COMMANDS = {
     "import": "导入聊天记录（QQ、微信、企业微信的导出文件和 OneBot 日志，自动识别格式）",
     "import-roster": "从 CSV/XLSX 导入花名册",
     "import-groups": "从 CSV/XLSX 导入群组登记",
+    "import-members": "导入群成员名单（OneBot、企业微信、chatlog 或 CSV/XLSX），实名核验并更新现有人数",
+    "export-removals": "导出群组中未通过实名核验、需核实或移除的成员名单（csv/xlsx）",
     "check": "按管理办法检查群组登记（--json 输出机器可读结果；--deploy 检查部署配置）",
     "export-filing": "导出单位的备案登记表（xlsx/docx）",
     "verify-log": "校验审计日志哈希链是否被篡改",

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "qunguan.api",
     "qunguan.filing",
     "qunguan.chats",
+    "qunguan.members",
     "qunguan.demo",
 ]
 
@@ -196,6 +197,19 @@ if PRODUCTION:
 
 # Registry rules that a deployment may tune.
 QUNGUAN_MAX_GROUP_SIZE = int(os.environ.get("QUNGUAN_MAX_GROUP_SIZE", "150"))
+# Days without a stored message after which a group counts as inactive (管理办法 4(1)).
+QUNGUAN_INACTIVE_DAYS = int(os.environ.get("QUNGUAN_INACTIVE_DAYS", "90"))
+# Member overlap (Jaccard index of the latest member lists) from which two groups of one unit
+# count as duplicates (管理办法 4(1)).
+QUNGUAN_DUPLICATE_JACCARD = float(os.environ.get("QUNGUAN_DUPLICATE_JACCARD", "0.8"))
+if QUNGUAN_INACTIVE_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"QUNGUAN_INACTIVE_DAYS={QUNGUAN_INACTIVE_DAYS}: expected a positive number of days"
+    )
+if not 0 < QUNGUAN_DUPLICATE_JACCARD <= 1:
+    raise ImproperlyConfigured(
+        f"QUNGUAN_DUPLICATE_JACCARD={QUNGUAN_DUPLICATE_JACCARD}: expected a number in (0, 1]"
+    )
 # The school's name as printed in the titles of official forms (备案登记表).
 QUNGUAN_SCHOOL_NAME = (os.environ.get("QUNGUAN_SCHOOL_NAME") or "").strip() or "本校"
 

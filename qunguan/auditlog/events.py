@@ -37,6 +37,17 @@ class AuditEvent(enum.IntEnum):
 
     CHATS_IMPORTED = 800
 
+    # Handling findings in the review queue (审查队列).
+    FINDING_DISMISSED = 810
+    FINDING_CONFIRMED = 811
+    FINDING_ESCALATED = 812
+    FINDING_REOPENED = 813
+    FINDING_SENDER_REVEALED = 814
+
+    # Group membership (群成员, qunguan.members).
+    MEMBERS_IMPORTED = 900
+    REMOVAL_LIST_EXPORTED = 901
+
     @property
     def label(self) -> str:
         return EVENT_LABELS.get(self, self.name.lower())
@@ -67,4 +78,11 @@ EVENT_LABELS: dict[AuditEvent, str] = {
     AuditEvent.FILING_EXPORTED: "导出备案登记表",
     AuditEvent.PERSONAL_DATA_REVEALED: "查看个人信息",
     AuditEvent.CHATS_IMPORTED: "导入聊天记录",
+    AuditEvent.MEMBERS_IMPORTED: "导入群成员名单",
+    AuditEvent.REMOVAL_LIST_EXPORTED: "导出待清理成员名单",
+    AuditEvent.FINDING_DISMISSED: "审查发现标为误报",
+    AuditEvent.FINDING_CONFIRMED: "确认审查发现",
+    AuditEvent.FINDING_ESCALATED: "上报审查发现",
+    AuditEvent.FINDING_REOPENED: "重新打开审查发现",
+    AuditEvent.FINDING_SENDER_REVEALED: "查看发送者身份",
 }

@@ -20,8 +20,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from qunguan.audit import Auditor
+from qunguan.audit import Auditor, redact
+from qunguan.audit import Finding as AuditFinding
 from qunguan.audit.detectors.base import MessageContext
+from qunguan.audit.mask import MESSAGE_LEVEL_CATEGORIES
 from qunguan.auditlog import log
 from qunguan.auditlog.events import AuditEvent
 from qunguan.chats.models import ChatMessage, Finding, ImportBatch, ImportState, MessageKind
@@ -300,7 +302,12 @@ def _audit(messages: list[ChatMessage]) -> list[Finding]:
         context = MessageContext(
             group=msg.group_account or None, sender=msg.sender_id or None, timestamp=msg.sent_at.timestamp()
         )
-        for f in engine.scan(msg.text, context):
+        found = engine.scan(msg.text, context)
+        # A whole-message finding (chatter, rumour …) quotes the message itself as evidence; cut
+        # that quote from the redacted text so that no phone or ID number is ever stored in it.
+        redacted = redact(msg.text, found) if found else msg.text
+        for f in found:
+            evidence = f.evidence if f.category not in MESSAGE_LEVEL_CATEGORIES else _quote(redacted, f)
             out.append(
                 Finding(
                     message=msg,
@@ -310,12 +317,17 @@ def _audit(messages: list[ChatMessage]) -> list[Finding]:
                     severity=int(f.severity),
                     start=f.start,
                     end=f.end,
-                    evidence=f.evidence[:200],
+                    evidence=evidence[:200],
                     score=f.score,
                     explanation=f.explanation[:300],
                 )
             )
     return out
+
+
+def _quote(redacted: str, finding: AuditFinding) -> str:
+    quote = redacted[finding.start : finding.end]
+    return quote if len(quote) <= 40 else quote[:39] + "…"
 
 
 def _log_import(actor: Any, summary: ImportSummary) -> None:

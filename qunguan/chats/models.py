@@ -111,12 +111,31 @@ class Finding(models.Model):
     evidence = models.CharField(max_length=200)
     score = models.FloatField()
     explanation = models.CharField(max_length=300)
-    status = models.CharField(max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN)
+    status = models.CharField(
+        "状态", max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who made the current decision and when; cleared when the finding is reopened (the audit
+    # log keeps every earlier decision, so the row only needs the one in force).
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="处理人",
+    )
+    handled_at = models.DateTimeField("处理时间", null=True, blank=True)
+    note = models.TextField("处理说明", blank=True)
 
     class Meta:
         verbose_name = "审查发现"
-        indexes = [models.Index(fields=["group", "status", "severity"]), models.Index(fields=["category"])]
+        indexes = [
+            models.Index(fields=["group", "status", "severity"]),
+            models.Index(fields=["category"]),
+            # The review queue's default view: open findings, most severe first.
+            models.Index(fields=["status", "severity"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.category} {self.evidence}"

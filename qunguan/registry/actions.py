@@ -17,6 +17,7 @@ from django.db.models import Model
 
 from qunguan.auditlog import log
 from qunguan.auditlog.events import AuditEvent
+from qunguan.members.naming import BadConvention, compile_convention
 from qunguan.registry import access, errors
 from qunguan.registry.errors import RegistryError
 from qunguan.registry.models import Group, GroupStatus, Person, Unit
@@ -37,6 +38,7 @@ GROUP_FIELDS = (
     "dissolved_on",
     "running_normally",
     "notes",
+    "naming_convention",
 )
 PERSON_FIELDS = ("number", "name", "kind", "unit", "phone", "email", "active")
 UNIT_FIELDS = ("name", "kind", "parent", "headcount", "head", "liaison")
@@ -235,6 +237,10 @@ def _validate_group(group: Group) -> None:
         raise RegistryError(errors.INVALID, "临时群必须填写结束日期。", field="end_date")
     if group.owner is not None and not group.account:
         raise RegistryError(errors.INVALID, "请填写群号/账号。", field="account")
+    try:
+        compile_convention(group.naming_convention)
+    except BadConvention as exc:
+        raise RegistryError(errors.INVALID, str(exc), field="naming_convention") from None
     dupe = Group.objects.filter(platform=group.platform, account=group.account).exclude(pk=group.pk)
     if dupe.exists():
         raise RegistryError(

@@ -42,6 +42,14 @@ class GroupFacts:
     purpose: str
     has_rules: bool
     approvals: frozenset[tuple[str, int | None]] = field(default_factory=frozenset)
+    # Membership and activity (qunguan.members): the latest member list's real-name counts
+    # (status → members, robots left out), the identities of its members for overlap, and the
+    # times the checks of 4(1) measure from. None/empty when nothing is stored.
+    snapshot_taken_at: dt.datetime | None = None
+    first_snapshot_at: dt.datetime | None = None
+    member_statuses: frozenset[tuple[str, int]] = field(default_factory=frozenset)
+    member_keys: frozenset[str] = field(default_factory=frozenset)
+    last_message_at: dt.datetime | None = None
 
     def approved(self, kind: str) -> bool:
         return any(k == kind for k, _ in self.approvals)
@@ -51,6 +59,8 @@ class GroupFacts:
 class CheckContext:
     today: dt.date
     max_group_size: int = 150
+    inactive_days: int = 90
+    duplicate_jaccard: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -178,7 +188,7 @@ def check_registration_complete(groups: Sequence[GroupFacts], ctx: CheckContext)
 
 
 def collect_facts(groups: QuerySet[Group]) -> list[GroupFacts]:
-    """Return the facts of every group in ``groups`` that is not dissolved (three queries)."""
+    """Return the facts of every group in ``groups`` that is not dissolved (six queries)."""
     rows = list(
         groups.exclude(status=GroupStatus.DISSOLVED)
         .select_related("unit")
@@ -188,6 +198,10 @@ def collect_facts(groups: QuerySet[Group]) -> list[GroupFacts]:
     approvals: dict[int, set[tuple[str, int | None]]] = defaultdict(set)
     for a in Approval.objects.filter(group__in=[g.pk for g in rows], state__in=EFFECTIVE_STATES):
         approvals[a.group_id].add((a.kind, a.max_members))
+    # Imported late: the members app builds on the registry, not the other way round.
+    from qunguan.members.facts import membership_facts
+
+    membership = membership_facts([g.pk for g in rows])
     return [
         GroupFacts(
             id=g.pk,
@@ -207,6 +221,7 @@ def collect_facts(groups: QuerySet[Group]) -> list[GroupFacts]:
             purpose=g.purpose,
             has_rules=bool(g.rules_document),
             approvals=frozenset(approvals.get(g.pk, ())),
+            **membership.get(g.pk, {}),
         )
         for g in rows
     ]
@@ -216,7 +231,12 @@ def run_checks(
     groups: QuerySet[Group], *, today: dt.date | None = None, kinds: Iterable[str] | None = None
 ) -> list[Breach]:
     """Run the registered checks (all, or those named in ``kinds``) over ``groups``; return the breaches."""
-    ctx = CheckContext(today=today or timezone.localdate(), max_group_size=settings.QUNGUAN_MAX_GROUP_SIZE)
+    ctx = CheckContext(
+        today=today or timezone.localdate(),
+        max_group_size=settings.QUNGUAN_MAX_GROUP_SIZE,
+        inactive_days=settings.QUNGUAN_INACTIVE_DAYS,
+        duplicate_jaccard=settings.QUNGUAN_DUPLICATE_JACCARD,
+    )
     facts = collect_facts(groups)
     wanted = set(kinds) if kinds is not None else set(CHECKS)
     breaches: list[Breach] = []

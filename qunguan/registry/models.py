@@ -128,6 +128,12 @@ class Group(models.Model):
     running_normally = models.BooleanField("是否正常运行", default=True)
     rules_document = models.FileField("管理办法", upload_to=rules_upload_to, blank=True)
     notes = models.TextField("备注", blank=True)
+    naming_convention = models.CharField(
+        "群名片规范",
+        max_length=100,
+        default="{姓名}",
+        help_text="成员群名片的命名规范，用于实名核验（第一条第三款），如 {班级}-{姓名}、{学号}{姓名}、{姓名}-{单位}",
+    )
     registered_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

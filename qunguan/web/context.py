@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from qunguan.accounts.models import Role
+from qunguan.chats.access import can_see_findings
 from qunguan.registry import access
 
 
@@ -27,4 +28,5 @@ def nav(request: HttpRequest) -> dict[str, Any]:
         "user_roles": roles,
         "role_labels": [label for role, label in short.items() if role in roles],
         "is_supervisor": access.is_supervisor(user),
+        "can_review": can_see_findings(user),
     }

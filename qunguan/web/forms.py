@@ -16,6 +16,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qunguan.audit.finding import Severity
+from qunguan.audit.labels import CATEGORY_LABELS, SEVERITY_LABELS
+from qunguan.chats.models import FindingStatus
 from qunguan.registry import access
 from qunguan.registry.checks import CHECKS
 from qunguan.registry.errors import RegistryError
@@ -258,3 +261,53 @@ class PeopleFilterForm(forms.Form):
         unit_field: Any = self.fields["unit"]
         unit_field.queryset = access.visible_units(user).order_by("path")
         unit_field.empty_label = "全部"
+
+
+class GroupChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name}（{obj.account}）"
+
+
+# The queue's status filter: one of the finding statuses, or all of them. Absent means "open":
+# the queue's purpose is what still waits for a decision.
+REVIEW_STATUS_ALL = "all"
+
+
+class ReviewFilterForm(forms.Form):
+    """Filters of the review queue (审查队列); every field is optional."""
+
+    unit = UnitChoiceField(label=_("单位（含下级）"), queryset=Unit.objects.none(), required=False)
+    group = GroupChoiceField(label=_("群组"), queryset=Group.objects.none(), required=False)
+    category = forms.ChoiceField(label=_("类别"), required=False)
+    severity = forms.TypedChoiceField(label=_("严重程度"), required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(label=_("状态"), required=False)
+    date_from = forms.DateField(label=_("发送日期自"), required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label=_("至"), required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field: Any = self.fields["unit"]
+        unit_field.queryset = access.visible_units(user).order_by("path")
+        unit_field.empty_label = "全部"
+        group_field: Any = self.fields["group"]
+        group_field.queryset = access.visible_groups(user).order_by("name")
+        group_field.empty_label = "全部"
+        category_field: Any = self.fields["category"]
+        category_field.choices = [("", "全部"), *CATEGORY_LABELS.items()]
+        severity_field: Any = self.fields["severity"]
+        severity_field.choices = [("", "全部"), *((int(s), SEVERITY_LABELS[s]) for s in reversed(Severity))]
+        status_field: Any = self.fields["status"]
+        status_field.choices = [*FindingStatus.choices, (REVIEW_STATUS_ALL, "全部")]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("结束日期不能早于开始日期。"))
+        return data
+
+
+class FindingNoteForm(forms.Form):
+    """The note of a decision (误报原因 / 处理说明 / 上报说明); the action decides if it is required."""
+
+    note = forms.CharField(label=_("说明"), required=False, max_length=1000, widget=forms.Textarea)

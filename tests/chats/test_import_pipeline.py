@@ -141,3 +141,17 @@ def test_large_files_are_stored_in_several_transactions(cast, chat_file):
     assert summary.batch.stored == n
     assert calls[:2] == [BATCH_SIZE, BATCH_SIZE * 2]
     assert summary.batch.state == ImportState.DONE
+
+
+def test_no_stored_evidence_holds_a_phone_or_id_number(cast, chat_file):
+    chatter = "13812345678 周末一起去唱K吧，哈哈哈太开心了，谁来谁来，我请奶茶"
+    path = chat_file(
+        f"2024-09-02T20:00:05|{GROUP_A}|10001001|王建国|{chatter}|m1",
+        f"2024-09-02T20:01:05|{GROUP_A}|10001002|李芳|我的身份证号是11010519491231002X|m2",
+    )
+    do_import_chat_file(None, path)
+    evidence = " ".join(Finding.objects.values_list("evidence", flat=True))
+    assert Finding.objects.filter(category="privacy.phone").exists()
+    assert Finding.objects.filter(category="offtopic").exists()  # the whole-message quote
+    assert "13812345678" not in evidence
+    assert "11010519491231002X" not in evidence

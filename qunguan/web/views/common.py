@@ -28,6 +28,9 @@ BREACH_SEVERITY: dict[str, str] = {
     "over_headcount": "medium",
     "temporary_overdue": "medium",
     "incomplete_registration": "low",
+    "unverified_members": "medium",
+    "inactive_group": "low",
+    "duplicate_group": "low",
 }
 SEVERITY_LABELS = {"critical": "严重", "high": "高", "medium": "中", "low": "低"}
 

@@ -14,6 +14,7 @@ from qunguan.registry import access
 from qunguan.registry.checks import CHECKS, Breach, run_checks
 from qunguan.registry.models import GroupStatus, Platform
 from qunguan.web.views.common import breach_severity
+from qunguan.web.views.review import open_findings_count
 
 
 def _bars(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -56,5 +57,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "by_platform": by_platform,
         "sections": sections,
         "clean_kinds": [c for k, c in CHECKS.items() if not grouped.get(k)],
+        "open_findings": open_findings_count(user),
     }
     return render(request, "web/dashboard.html", context)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from qunguan.accounts.models import User
 from qunguan.demo.build import LOGINS, PASSWORD, SCHOOL, build
 from qunguan.demo.chats import import_demo_chats
+from qunguan.demo.members import import_demo_members
 from qunguan.registry.models import Unit
 
 
@@ -36,6 +37,7 @@ class Command(BaseCommand):
             started = time.monotonic()
             built = build()
             chats = import_demo_chats(built.groups.values(), timezone.localdate())
+            import_demo_members(built.groups.values(), timezone.localdate())
             messages = sum(s.batch.stored for s in chats)
             findings = sum(s.batch.findings for s in chats)
             self.stdout.write(

@@ -1,0 +1,110 @@
+"""Showing a message without exposing people: sender pseudonyms and masked message text.
+
+A reviewer triages *what* was said, not *who* said it, so every role sees a sender as a
+stable pseudonym (成员-7F3A2C) until it reveals the sender — a logged action
+(``review.do_reveal_sender``). The pseudonym is an HMAC of the sender's platform id keyed with
+the deployment's SECRET_KEY: stable across pages, groups and imports (a reviewer can tell that
+the same person posted twice), different per sender, and not reversible without the key.
+
+Message text is masked with the audit engine's own ``redact`` over the stored findings, so an
+ID number or phone found in a message never reaches the page in full, whoever looks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils.crypto import salted_hmac
+
+from qunguan.audit import Finding as AuditFinding
+from qunguan.audit import Severity, redact
+from qunguan.audit.mask import MESSAGE_LEVEL_CATEGORIES
+from qunguan.chats.models import ChatMessage, Finding
+
+PSEUDONYM_PREFIX = "成员-"
+# Six hex digits: four (65,536 values) would give two of a 150-member group the same name about
+# once in six groups (birthday bound); six makes that about one in six thousand.
+PSEUDONYM_DIGITS = 6
+_SALT = "qunguan.chats.privacy.pseudonym"
+
+
+def sender_key(message: ChatMessage) -> str:
+    """Return what identifies the sender: the platform id, else (older exports) the display name."""
+    if message.sender_id:
+        return f"{message.platform}:id:{message.sender_id}"
+    return f"{message.platform}:name:{message.sender_name}"
+
+
+def pseudonym(message: ChatMessage) -> str:
+    """Return the sender's stable pseudonym, e.g. ``成员-7F3A2C``."""
+    digest = salted_hmac(_SALT, sender_key(message), algorithm="sha256").hexdigest()
+    return PSEUDONYM_PREFIX + digest[:PSEUDONYM_DIGITS].upper()
+
+
+def real_sender(message: ChatMessage) -> str:
+    """Return the sender as the export named them: ``王建国（10001001）``."""
+    name = message.sender_name or "（未署名）"
+    return f"{name}（{message.sender_id}）" if message.sender_id else name
+
+
+def _as_audit(finding: Finding) -> AuditFinding:
+    # ``redact`` takes the engine's own result type; a stored finding carries the same fields.
+    return AuditFinding(
+        category=finding.category,
+        rule=finding.rule,
+        severity=Severity(finding.severity),
+        start=finding.start,
+        end=finding.end,
+        evidence=finding.evidence,
+        score=finding.score,
+        explanation=finding.explanation,
+    )
+
+
+def masked_text(message: ChatMessage, findings: Iterable[Finding]) -> str:
+    """Return the message text with every personal-data and secret span of ``findings`` masked."""
+    return redact(message.text, [_as_audit(f) for f in findings])
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of masked text; ``marked`` when it is the span of the finding under review."""
+
+    text: str
+    marked: bool = False
+
+
+def masked_segments(message: ChatMessage, findings: Iterable[Finding], mark: Finding | None) -> list[Segment]:
+    """Return the masked text cut around ``mark``'s span, for highlighting it on the page.
+
+    Masking never changes the text's length (each masked character becomes one ``*``), so the
+    finding's span indexes the masked text as it indexed the original.
+    """
+    text = masked_text(message, findings)
+    if not text:
+        return []
+    if mark is None or not 0 <= mark.start < mark.end <= len(text):
+        return [Segment(text)]
+    parts = [
+        Segment(text[: mark.start]),
+        Segment(text[mark.start : mark.end], marked=True),
+        Segment(text[mark.end :]),
+    ]
+    return [p for p in parts if p.text]
+
+
+EVIDENCE_CHARS = 40
+
+
+def shown_evidence(finding: Finding, findings: Iterable[Finding]) -> str:
+    """Return the evidence to show for ``finding``, safe whatever its category.
+
+    A span finding's stored evidence is already masked. A message-level finding (闲聊, 谣言 …)
+    stores the start of the raw message as evidence, which may hold a phone or ID number found
+    by another detector, so its evidence is cut from the masked text instead.
+    """
+    if finding.category not in MESSAGE_LEVEL_CATEGORIES:
+        return finding.evidence
+    text = masked_text(finding.message, findings)[finding.start : finding.end]
+    return text if len(text) <= EVIDENCE_CHARS else text[:EVIDENCE_CHARS] + "…"
