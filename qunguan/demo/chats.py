@@ -51,9 +51,10 @@ def _sender_id(group: Group, person: Person) -> str:
 def write_conversation(group: Group, members: list[Person], path: Path, today: dt.date, seed: int) -> None:
     """Write ``MESSAGES_PER_GROUP`` messages of ``group`` over the last ``DAYS`` days to ``path``."""
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
-    start = dt.datetime.combine(today - dt.timedelta(days=DAYS), dt.time(8, 0))
+    start = dt.datetime.combine(today - dt.timedelta(days=DAYS), dt.time(0, 0))
     texts = list(generate(MESSAGES_PER_GROUP, seed=seed, sensitive_share=SENSITIVE_SHARE))
-    minutes = sorted(rng.randrange(DAYS * 24 * 60) for _ in texts)
+    # Work chat happens between 7:00 and 23:00.
+    minutes = sorted(rng.randrange(DAYS) * 1440 + rng.randrange(7 * 60, 23 * 60) for _ in texts)
     with path.open("w", encoding="utf-8") as fh:
         for n, (minute, text) in enumerate(zip(minutes, texts, strict=True)):
             person = rng.choice(members)
