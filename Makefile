@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export QUNGUAN_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install run test lint typecheck test-sqlite test-postgres test-browser eval bench clean
+.PHONY: install run test lint typecheck test-sqlite test-postgres test-browser eval bench bench-import clean
 
 install: $(STAMP)
 
@@ -50,6 +50,12 @@ eval: install
 
 bench: install
 	$(BIN)/python scripts/bench_audit.py
+	$(BIN)/python scripts/bench_audit.py --models
+
+# Chat imports end to end (read, store, audit) into a fresh SQLite database, then PostgreSQL.
+bench-import: install
+	$(BIN)/python scripts/bench_import.py
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python scripts/bench_import.py --database-url "$$DATABASE_URL"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
