@@ -60,7 +60,7 @@ LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("shengyue", "单位联络人", "声乐系", "作曲系的兄弟单位"),
     DemoLogin("zuoqu-zhuren", "单位负责人", "作曲系", "只读，签批审批"),
     DemoLogin("qunzhu", "群主/管理员", "作曲2023级1班班级群", "只看自己管理的群"),
-    DemoLogin("shenhe", "审核员", "器乐系", "只读，审核本单位范围"),
+    DemoLogin("shenhe", "审核员", "器乐系", "处理本单位范围的审查发现"),
 )
 
 
