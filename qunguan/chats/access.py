@@ -27,7 +27,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from qunguan.accounts.models import Role, RoleAssignment
+from qunguan.accounts.models import Role
 from qunguan.chats.models import Finding
 from qunguan.registry import access
 from qunguan.registry.access import NotFound
@@ -36,27 +36,25 @@ from qunguan.registry.access import NotFound
 ACTING_UNIT_ROLES = frozenset({Role.UNIT_MANAGER, Role.REVIEWER})
 
 
-def _assignments(user: Any) -> list[RoleAssignment]:
-    if not getattr(user, "is_authenticated", False):
-        return []
-    cached: list[RoleAssignment] | None = getattr(user, "_qunguan_review_roles", None)
-    if cached is None:
-        cached = list(RoleAssignment.objects.filter(user=user).select_related("unit"))
-        user._qunguan_review_roles = cached
-    return cached
-
-
 def _acting_paths(user: Any) -> list[str]:
-    return [a.unit.path for a in _assignments(user) if a.role in ACTING_UNIT_ROLES and a.unit is not None]
+    return [
+        a.unit.path
+        for a in access.role_assignments(user)
+        if a.role in ACTING_UNIT_ROLES and a.unit is not None
+    ]
 
 
 def _admin_group_ids(user: Any) -> list[int]:
-    return [a.group_id for a in _assignments(user) if a.role == Role.GROUP_ADMIN and a.group_id is not None]
+    return [
+        a.group_id
+        for a in access.role_assignments(user)
+        if a.role == Role.GROUP_ADMIN and a.group_id is not None
+    ]
 
 
 def can_see_findings(user: Any) -> bool:
     """Whether the user has a review queue at all (every role sees the findings of its scope)."""
-    return bool(_assignments(user))
+    return bool(access.role_assignments(user))
 
 
 def visible_findings(user: Any) -> QuerySet[Finding]:

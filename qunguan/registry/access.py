@@ -24,7 +24,8 @@ class Forbidden(Exception):
     """The object is visible, but the user may not do this to it."""
 
 
-def _assignments(user: Any) -> list[RoleAssignment]:
+def role_assignments(user: Any) -> list[RoleAssignment]:
+    """Return the user's role assignments, read once per request (cached on the user object)."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached: list[RoleAssignment] | None = getattr(user, "_qunguan_roles", None)
@@ -36,7 +37,7 @@ def _assignments(user: Any) -> list[RoleAssignment]:
 
 def roles_of(user: Any) -> set[str]:
     """Return the role names the user holds anywhere."""
-    return {a.role for a in _assignments(user)}
+    return {a.role for a in role_assignments(user)}
 
 
 def is_supervisor(user: Any) -> bool:
@@ -44,7 +45,7 @@ def is_supervisor(user: Any) -> bool:
 
 
 def _unit_paths(user: Any, roles: frozenset[str] | set[str] = UNIT_ROLES) -> list[str]:
-    return [a.unit.path for a in _assignments(user) if a.role in roles and a.unit is not None]
+    return [a.unit.path for a in role_assignments(user) if a.role in roles and a.unit is not None]
 
 
 def _subtree_q(paths: list[str], field: str) -> Q:
@@ -59,7 +60,7 @@ def visible_units(user: Any) -> QuerySet[Unit]:
     if is_supervisor(user):
         return Unit.objects.all()
     paths = _unit_paths(user)
-    group_units = [a.group.unit_id for a in _assignments(user) if a.role == Role.GROUP_ADMIN and a.group]
+    group_units = [a.group.unit_id for a in role_assignments(user) if a.role == Role.GROUP_ADMIN and a.group]
     return Unit.objects.filter(_subtree_q(paths, "path") | Q(pk__in=group_units))
 
 
@@ -68,7 +69,7 @@ def visible_groups(user: Any) -> QuerySet[Group]:
     if is_supervisor(user):
         return Group.objects.all()
     paths = _unit_paths(user)
-    group_ids = [a.group_id for a in _assignments(user) if a.role == Role.GROUP_ADMIN]
+    group_ids = [a.group_id for a in role_assignments(user) if a.role == Role.GROUP_ADMIN]
     return Group.objects.filter(_subtree_q(paths, "unit__path") | Q(pk__in=group_ids))
 
 
