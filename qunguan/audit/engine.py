@@ -1,41 +1,90 @@
 """The auditor (审核引擎): runs the registered detectors on a text under a policy.
 
 Speed matters (issue 3: ≥ 200,000 messages/s per core with the rule set), so a message only
-pays for the detectors that could possibly match it. Each detector declares trigger
-characters and a minimum number of digit-like characters (``Detector.trigger_chars`` /
-``min_digits``); the engine compiles all trigger characters into ONE character-class regex
-and counts digits with one more, then runs a detector only when its conditions hold.
-Normalisation is lazy (``Document.normalized``): a message that triggers nothing is never
-normalised.
+pays for the detectors that could possibly match it. A detector declares when it can match
+(``Detector.trigger_chars``, ``min_digits``, ``trigger_regex``, ``phrases``, ``needs_context``)
+and the engine checks these conditions cheapest first, each at most once per message:
+
+1. one ``findall`` over the raw text with a character class of the trigger characters of all
+   detectors gives the detectors whose characters occur (one more search for a digit-like
+   character stands for the detectors that need digits but name no character): a message
+   with none of them — most short replies — costs these two passes;
+2. for those detectors: the digit count (counted once per message), then their regexes;
+3. for detectors with phrases (lexicon, cues, links): ONE Aho–Corasick pass over the
+   normalised text finds the phrases of all of them (``qunguan.audit.phrases``); a detector
+   none of whose phrases occurs is not called.
+
+Conversation detectors (``needs_context``) are skipped for a message without a group and a
+timestamp. Normalisation is lazy (``Document.normalized``): a message that passes no
+character condition is never normalised.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache, reduce
+from operator import or_
+from typing import Any
 
+from qunguan.audit import normalize as _normalize_module
 from qunguan.audit.detectors.base import Detector, Document, MessageContext
 from qunguan.audit.finding import Finding
-from qunguan.audit.normalize import RAW_DIGIT_CLASS, t2s_table
+from qunguan.audit.normalize import (
+    _ASCII_NON_DIGITS,
+    digit_like_chars,
+    fold_sources,
+    largest_digit_cluster,
+    non_ascii_digit_class_body,
+    special_class_body,
+    t2s_table,
+)
+from qunguan.audit.phrases import Match, PhraseIndex, PhraseSet, encode
 from qunguan.audit.policy import Policy, load_policy
 
-_DIGIT_RE = re.compile(RAW_DIGIT_CLASS)
+_DIGIT_LIKE = digit_like_chars()
 
 ScanInput = str | tuple[str, MessageContext | None]
+
+# When one detector runs, once its character condition holds: (detector, min_digits,
+# min_digit_cluster, its regex, the slot of its phrases in the plan's PhraseIndex or -1). A
+# plain tuple: unpacking it in the scan loop is faster than reading attributes.
+_Gate = tuple[Detector, int, int, re.Pattern[str] | None, int]
 
 
 @dataclass(slots=True)
 class _Plan:
-    """What runs for one (group-specific) policy: detectors plus the combined prefilter."""
+    """What runs for one (group-specific) policy: the gates and the combined prefilter."""
 
     policy: Policy
-    always: tuple[tuple[Detector, re.Pattern[str] | None], ...]  # digit condition (+ regex) only
-    triggered: tuple[tuple[Detector, int, re.Pattern[str] | None], ...]  # (detector, bit, regex)
-    trigger_re: re.Pattern[str] | None
-    char_bits: dict[str, int]
-    max_min_digits: int
+    detectors: tuple[Detector, ...]  # in the order they run: untriggered first, as registered
+    bits: tuple[int, ...]  # each detector's bit in the character mask; 0: no character condition
+    char_re: re.Pattern[str]  # the characters of the one character pass (see ``_plan``)
+    char_bits: dict[str, int]  # → the bits of the detectors it triggers (0 for any other)
+    anchor_re: re.Pattern[str] | None  # the trigger characters (anchors) of the phrase detectors
+    phrase_bits: int  # the phrase detectors with anchors
+    digit_bits: int  # detectors that need digits and name no trigger character
+    phrases: PhraseIndex | None
+    gates: tuple[_Gate, ...]  # indexed like ``detectors``
+    # (mask << 1 | has context) → the gates to check: memoised, a handful of keys occur.
+    selected: dict[int, tuple[_Gate, ...]] = field(default_factory=dict)
+
+    def select(self, key: int) -> tuple[_Gate, ...]:
+        """Return the gates of the detectors whose character condition the mask in ``key`` meets.
+
+        A conversation detector (``needs_context``) is left out for a message without a group
+        and a timestamp (low bit of ``key`` clear): it reports nothing then.
+        """
+        mask, has_context = key >> 1, key & 1
+        gates = tuple(
+            gate
+            for gate, det, bit in zip(self.gates, self.detectors, self.bits, strict=True)
+            if (not bit or mask & bit) and (has_context or not det.needs_context)
+        )
+        if len(self.selected) < 4096:  # bounded whatever the texts
+            self.selected[key] = gates
+        return gates
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +97,11 @@ def _s2t() -> dict[str, list[str]]:
 
 
 def _variants(ch: str) -> set[str]:
-    """Return ``ch`` with its upper/lower, full-width and traditional variants."""
+    """Return ``ch`` with every character of a raw text that normalisation can turn into it.
+
+    Its upper/lower, full-width and traditional variants, and whatever else folds into one of
+    them (𝟏 and 一 into 1, ㈻ into 学 …): a trigger character must be found however it is spelt.
+    """
     out = {ch, ch.lower(), ch.upper()}
     for c in list(out):
         if "!" <= c <= "~":
@@ -56,6 +109,8 @@ def _variants(ch: str) -> set[str]:
     rev = _s2t()
     for c in list(out):
         out.update(rev.get(c, ()))
+    for c in list(out):
+        out.update(fold_sources(c))
     return out
 
 
@@ -83,16 +138,20 @@ class Auditor:
     @property
     def detector_names(self) -> list[str]:
         """Return the names of the detectors this auditor runs by default."""
-        return [d.name for d, _ in self._base.always] + [d.name for d, _, _ in self._base.triggered]
+        return [d.name for d in self._base.detectors]
+
+    @property
+    def detectors(self) -> list[Detector]:
+        """Return the detectors this auditor runs by default, in the order they run."""
+        return list(self._base.detectors)
 
     def _plan(self, group: str | None) -> _Plan:
         plan = self._plans.get(group)
         if plan is not None:
             return plan
         policy = self.policy.for_group(group)
-        always: list[tuple[Detector, re.Pattern[str] | None]] = []
-        triggered: list[tuple[Detector, int, re.Pattern[str] | None]] = []
-        char_bits: dict[str, int] = {}
+        untriggered: list[Detector] = []
+        triggered: list[Detector] = []
         for name, det in self._instances.items():
             if not policy.detector_enabled(name):
                 continue
@@ -100,27 +159,57 @@ class Auditor:
                 continue
             if not any(policy.category(c).enabled for c in det.categories):
                 continue
-            regex = re.compile(det.trigger_regex) if det.trigger_regex else None
-            if det.trigger_chars:
-                bit = 1 << len(triggered)
-                triggered.append((det, bit, regex))
-                for ch in det.trigger_chars:
-                    for v in _variants(ch):
-                        char_bits[v] = char_bits.get(v, 0) | bit
+            (triggered if det.trigger_chars else untriggered).append(det)
+        # The order detectors have always run in (findings are sorted, ties keep this order).
+        detectors = tuple(untriggered + triggered)
+        phrase_sets: list[PhraseSet[Any]] = []
+        gates: list[_Gate] = []
+        bits: list[int] = []
+        char_bits: dict[str, int] = {}
+        anchors: set[str] = set()
+        digit_bits = phrase_bits = 0
+        for i, det in enumerate(detectors):
+            bit = 1 << i
+            variants = {v for ch in det.trigger_chars for v in _variants(ch)}
+            if det.phrases is not None and variants:
+                # A phrase detector's characters are anchors of its phrases: one search for the
+                # anchors of all of them decides whether the phrase pass runs, and the phrase
+                # pass decides which of them run. (A phrase in the normalised text puts one of
+                # its anchors, in some form _variants knows, into the raw text.)
+                anchors.update(variants)
+                phrase_bits |= bit
+            elif variants:
+                for v in variants:
+                    char_bits[v] = char_bits.get(v, 0) | bit
+            elif det.min_digits or det.min_digit_cluster:
+                # No trigger character but digits needed: a text without any digit is rejected.
+                digit_bits |= bit
             else:
-                always.append((det, regex))
-        trigger_re = (
-            re.compile("[" + "".join(re.escape(c) for c in sorted(char_bits)) + "]") if char_bits else None
+                bit = 0
+            bits.append(bit)
+            slot = -1
+            if det.phrases is not None:
+                slot = len(phrase_sets)
+                phrase_sets.append(det.phrases)
+            regex = re.compile(det.trigger_regex) if det.trigger_regex else None
+            gates.append((det, det.min_digits, det.min_digit_cluster, regex, slot))
+        # The one character pass: trigger characters, the characters normalisation may change
+        # (handed to it) and the non-ASCII digit-like characters (counted off the result).
+        triggers = _char_class(char_bits)
+        char_re = re.compile(
+            f"[{triggers.pattern[1:-1] if triggers else ''}{special_class_body()}{non_ascii_digit_class_body()}]"
         )
         plan = _Plan(
             policy=policy,
-            always=tuple(always),
-            triggered=tuple(triggered),
-            trigger_re=trigger_re,
-            char_bits=char_bits,
-            max_min_digits=max(
-                [d.min_digits for d, _ in always] + [d.min_digits for d, _, _ in triggered] + [0]
-            ),
+            detectors=detectors,
+            bits=tuple(bits),
+            char_re=char_re,
+            char_bits=_CharBits(char_bits),
+            anchor_re=_char_class(anchors),
+            phrase_bits=phrase_bits,
+            digit_bits=digit_bits,
+            phrases=PhraseIndex(phrase_sets) if phrase_sets else None,
+            gates=tuple(gates),
         )
         self._plans[group] = plan
         return plan
@@ -132,27 +221,71 @@ class Auditor:
         """
         if not isinstance(text, str):
             raise TypeError(f"Auditor.scan expects str, not {type(text).__name__}")
-        group = context.group if context is not None else None
-        plan = self._base if group is None else self._plan(group)
+        if context is None:
+            plan = self._base
+            key = 0
+        else:
+            plan = self._base if context.group is None else self._plan(context.group)
+            key = context.group is not None and context.timestamp is not None
         if not text:
             return []
-        ndigits = len(_DIGIT_RE.findall(text)) if plan.max_min_digits else 0
-        mask = 0
-        if plan.trigger_re is not None:
-            bits = plan.char_bits
-            for ch in set(plan.trigger_re.findall(text)):
-                mask |= bits[ch]
+        # ONE pass over the raw text finds the trigger characters of the detectors without
+        # phrases, the characters normalisation would change and the non-ASCII digits.
+        chars: list[str] = plan.char_re.findall(text)
+        # OR of the bits of the characters found, in C: map and reduce, no Python loop.
+        mask = reduce(or_, map(plan.char_bits.__getitem__, chars)) if chars else 0
+        # count_digits(text, chars), inline: the ASCII digits counted in C, the others found.
+        ndigits = len(text.encode("ascii", "ignore").translate(None, _ASCII_NON_DIGITS))
+        if chars and not text.isascii():
+            ndigits += sum(map(_DIGIT_LIKE.__contains__, chars))
+        if ndigits:
+            mask |= plan.digit_bits
+        anchored = plan.anchor_re is not None and plan.anchor_re.search(text) is not None
+        if anchored:
+            mask |= plan.phrase_bits
+        key |= mask << 1
+        gates = plan.selected.get(key)
+        if gates is None:
+            gates = plan.select(key)
+        if not gates:
+            return []
+        cluster = -1  # measured when a detector needs it
         doc: Document | None = None
+        # The phrase pass runs on the normalised text before any Document exists: most messages
+        # that reach it match no phrase, and then no document is ever made.
+        normalized: tuple[str, Sequence[int]] | None = None
+        encoded = ""
+        matched: Sequence[list[Match[Any]]] | None = None
         found: list[Finding] = []
-        for det, regex in plan.always:
-            if ndigits >= det.min_digits and (regex is None or regex.search(text)):
-                doc = doc or Document(text, context)
-                found.extend(det.scan(doc))
-        if mask:
-            for det, bit, regex in plan.triggered:
-                if mask & bit and ndigits >= det.min_digits and (regex is None or regex.search(text)):
-                    doc = doc or Document(text, context)
-                    found.extend(det.scan(doc))
+        for detector, min_digits, min_cluster, regex, slot in gates:
+            if min_digits or min_cluster:
+                if ndigits < min_digits or ndigits < min_cluster:
+                    continue  # (a cluster of n digits needs n digits)
+                if min_cluster:
+                    if cluster < 0:
+                        cluster = largest_digit_cluster(text)
+                    if cluster < min_cluster:
+                        continue
+            if regex is not None and regex.search(text) is None:
+                continue
+            if normalized is None:
+                normalized = _normalize_module.normalize(text, chars)
+            if matched is None and plan.phrases is not None:
+                if anchored:
+                    encoded = encode(normalized[0])
+                    matched = plan.phrases.search(encoded)
+                else:
+                    # No anchor in the raw text, so no phrase of any set in the normalised one:
+                    # the detectors that read phrases (the abuse model reads the lexicon's)
+                    # are told so without a pass.
+                    matched = plan.phrases.none
+            if slot >= 0 and matched is not None and not matched[slot]:
+                continue  # none of its phrases occurs: it would find nothing
+            if doc is None:
+                doc = Document.normalized_as(text, context, *normalized)
+                if plan.phrases is not None and matched is not None:
+                    plan.phrases.attach(doc, encoded, matched)
+            found.extend(detector.scan(doc))
         if not found:
             return found
         return self._finish(found, plan.policy)
@@ -216,3 +349,26 @@ def _drop_nested(findings: list[Finding]) -> list[Finding]:
             open_.append(f)
         out.append(f)
     return out
+
+
+class _CharBits(dict[str, int]):
+    """Trigger character → detector bits; 0 for an astral character that is no trigger."""
+
+    def __missing__(self, ch: str) -> int:
+        return 0
+
+
+def _char_class(chars: Iterable[str]) -> re.Pattern[str] | None:
+    """Return one character class of ``chars`` (None for none).
+
+    Astral characters (𝟏, 🄰, CJK compatibility ideographs) go in as ONE range: sre tests a
+    non-BMP member of a class one by one after its bitmap, for every character of the text,
+    and hundreds of them made the pass ten times slower. An astral character found that is no
+    trigger maps to no detector (``_CharBits``).
+    """
+    chars = sorted(chars)
+    if not chars:
+        return None
+    bmp = "".join(re.escape(c) for c in chars if ord(c) < 0x10000)
+    astral = "\U00010000-\U0010ffff" if any(ord(c) >= 0x10000 for c in chars) else ""
+    return re.compile(f"[{bmp}{astral}]")

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qunguan.audit.detectors.base import Document
-from qunguan.audit.detectors.links import LinkDetector, host_of, is_official
+from qunguan.audit.detectors.links import (
+    _CUES,
+    LinkDetector,
+    candidate_cues,
+    host_of,
+    is_official,
+)
 
 
 @pytest.fixture(scope="module")
@@ -76,3 +84,21 @@ def test_span_and_evidence(detector: LinkDetector) -> None:
     (f,) = [f for f in detector.scan(Document(text)) if f.rule == "link.blocklisted"]
     assert text[f.start : f.end] == "http://www.0000-qq.cn"
     assert f.category == "ad"
+
+
+PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("index", range(len(_CUES)))
+@PROPERTY
+@given(data=st.data())
+def test_every_match_of_a_cue_makes_it_a_candidate(index: int, data: st.DataObject) -> None:
+    # The scan runs only the cues candidate_cues names: a cue it missed would be a lost finding.
+    cue = _CUES[index]
+    text = (
+        data.draw(st.text(max_size=6))
+        + data.draw(st.from_regex(cue.pattern))
+        + data.draw(st.text(max_size=6))
+    )
+    if cue.pattern.search(text):
+        assert candidate_cues(text) >> index & 1, text

@@ -8,16 +8,17 @@ prefilter triggers); a detector never needs to know about the others.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from qunguan.audit import normalize as _normalize_module
 from qunguan.audit.finding import Finding
 
 if TYPE_CHECKING:
     from typing import Self
 
+    from qunguan.audit.phrases import PhraseSet
     from qunguan.audit.policy import Policy
 
 
@@ -44,30 +45,49 @@ class Document:
     every finding's span can refer to what the user actually wrote.
     """
 
-    __slots__ = ("__dict__", "context", "text")
+    # ``__dict__`` stays: detectors cache per-message work there (digit runs, n-grams).
+    __slots__ = ("__dict__", "_norm", "_offsets", "context", "text")
 
     def __init__(self, text: str, context: MessageContext | None = None) -> None:
         self.text = text
         self.context = context
+        self._norm: str | None = None
+        self._offsets: Sequence[int] = ()
 
-    @cached_property
-    def _normalized(self) -> tuple[str, list[int]]:
-        from qunguan.audit.normalize import normalize
+    @classmethod
+    def normalized_as(
+        cls, text: str, context: MessageContext | None, normalized: str, offsets: Sequence[int]
+    ) -> Document:
+        """Return a document whose normalisation ``normalize(text)`` was already computed."""
+        doc = cls(text, context)
+        doc._norm = normalized
+        doc._offsets = offsets
+        return doc
 
-        return normalize(self.text)
+    def _normalize(self) -> str:
+        # Looked up on the module at call time so that tests can spy on normalisation.
+        norm, self._offsets = _normalize_module.normalize(self.text)
+        self._norm = norm
+        return norm
 
     @property
     def normalized(self) -> str:
-        return self._normalized[0]
+        norm = self._norm
+        return norm if norm is not None else self._normalize()
 
     @property
-    def offsets(self) -> list[int]:
-        """Return the offset map: ``offsets[i]`` is the original index of normalised char ``i``."""
-        return self._normalized[1]
+    def offsets(self) -> Sequence[int]:
+        """Return the offset map: ``offsets[i]`` is the original index of normalised char ``i``.
+
+        A ``range`` when normalisation removed and expanded nothing (the common case).
+        """
+        if self._norm is None:
+            self._normalize()
+        return self._offsets
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Return the original-text span for the normalised span ``[start, end)``."""
-        offsets = self._normalized[1]
+        offsets = self.offsets
         if not offsets:
             return (0, 0)
         o_start = offsets[start] if start < len(offsets) else len(self.text)
@@ -97,9 +117,20 @@ class Detector(ABC):
     # (e.g. "ten digit-like characters close together" for phone numbers). Keep it cheap and
     # permissive: a miss here is a miss of the detector.
     trigger_regex: ClassVar[str | None] = None
+    # Optional: the RAW text must hold this many digit-like characters with at most three
+    # separators between neighbours (``normalize.raw_digit_cluster(n, 3)``). The engine finds
+    # the largest such cluster once per message for all detectors that ask.
+    min_digit_cluster: ClassVar[int] = 0
     # True for detectors backed by a statistical model; the benchmark's rule-only run and
     # ``Policy.use_models = false`` leave them out.
     uses_model: ClassVar[bool] = False
+    # True for detectors that look at a window of a group's messages and report nothing for a
+    # message without ``context.group`` and ``context.timestamp``: the engine skips them then.
+    needs_context: ClassVar[bool] = False
+    # Literal phrases every finding of the detector contains (in the normalised text), or None.
+    # The engine searches the phrases of all its detectors in one pass and skips a detector
+    # none of whose phrases occurs (see qunguan.audit.phrases).
+    phrases: PhraseSet[Any] | None = None
 
     @classmethod
     def from_policy(cls, policy: Policy) -> Self:

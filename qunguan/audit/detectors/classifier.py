@@ -20,8 +20,6 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
 
-import ahocorasick
-
 from qunguan.audit.detectors.base import Detector, Document
 from qunguan.audit.detectors.lexicon import CATEGORIES as LEXICON_CATEGORIES
 from qunguan.audit.detectors.lexicon import (
@@ -32,6 +30,7 @@ from qunguan.audit.detectors.lexicon import (
 )
 from qunguan.audit.finding import Finding, Severity
 from qunguan.audit.models.ngram import NgramModel, ngrams, sigmoid
+from qunguan.audit.phrases import PhraseSet, char_start, document_encoded, encoded_length
 
 if TYPE_CHECKING:
     from typing import Self
@@ -61,8 +60,21 @@ def abuse_lexicon_grams(text: str, lexicon: Lexicon | None = None) -> set[str]:
     them weighs at least 0.8. Training (``scripts/train_abuse.py``) calls this same function.
     """
     lex = lexicon or cached_lexicon()
+    return _lexicon_features(lex.hits(text))
+
+
+def doc_abuse_lexicon_grams(doc: Document, lexicon: Lexicon) -> set[str]:
+    """Return ``abuse_lexicon_grams(doc.normalized, lexicon)``, from the engine's phrase pass
+    when it made one (the lexicon detector's matches), and without any pass when no term occurs."""
+    matches = lexicon.phrases.matches(doc)
+    if not matches:
+        return set()
+    return _lexicon_features(lexicon.hits_in(doc.normalized, document_encoded(doc), matches))
+
+
+def _lexicon_features(hits: list[tuple[int, int, int, float]]) -> set[str]:
     out: set[str] = set()
-    for _, _, cat, weight in lex.hits(text):
+    for _, _, cat, weight in hits:
         name = LEXICON_CATEGORIES[cat]
         if name in _LEXICON_FEATURES:
             out.add("\x01" + name)
@@ -120,7 +132,8 @@ class AbuseModelDetector(Detector):
         text = doc.normalized
         if len(text) < 2:
             return
-        p = self.probability(text, doc_ngrams(doc))
+        extra = doc_abuse_lexicon_grams(doc, self.lexicon)
+        p = sigmoid(self.model.raw_score(text, extra, doc_ngrams(doc)))
         pt = self._p_threshold
         if p < pt:
             return
@@ -372,10 +385,12 @@ COUNTER_CUES: dict[str, tuple[str, ...]] = {
 CUE_LABELS = {"rumor": "不实言论或小道消息", "incitement": "煽动聚集或集体行动", "venting": "发泄不满情绪"}
 CUE_SEVERITY = {"rumor": Severity.MEDIUM, "incitement": Severity.HIGH, "venting": Severity.LOW}
 CUE_CATEGORIES: tuple[str, ...] = ("rumor", "incitement", "venting")
-_COUNTER = 3  # category index offset for counter-cues in the automaton values
+_PLACE = -1  # the value's category index of a gathering place (门口 …) in CueDetector.phrases
 # "大家明天一起去校门口" etc.: a call to gather is a plural subject, a time and a place to go.
+_GATHER_PLACE = "门口|广场|办公楼|行政楼|操场|楼下|教育局|政府"
 _GATHER = re.compile(
-    r"(大家|同学们|所有人|全体).{0,8}(明天|今晚|今天|周[一二三四五六日天]|\d+点).{0,10}(去|到|在).{0,8}(门口|广场|办公楼|行政楼|操场|楼下|教育局|政府)"
+    r"(大家|同学们|所有人|全体).{0,8}(明天|今晚|今天|周[一二三四五六日天]|\d+点).{0,10}(去|到|在).{0,8}"
+    f"({_GATHER_PLACE})"
 )
 
 
@@ -386,28 +401,49 @@ class CueDetector(Detector):
     categories: ClassVar[tuple[str, ...]] = CUE_CATEGORIES
 
     def __init__(self) -> None:
-        automaton = ahocorasick.Automaton()
+        # Cue phrases, plus the places (门口, 广场 …) every _GATHER match ends with: a message
+        # containing none of them has no finding, and the engine does not call ``scan`` for it.
+        # Counter-cues alone report nothing, so they are a set of their own, searched only in
+        # a message with a cue.
+        cue_values: dict[str, tuple[int, int, int, float]] = {}
+        counter_values: dict[str, int] = {}
         for index, category in enumerate(CUE_CATEGORIES):
             for phrase, weight in CUES[category].items():
-                automaton.add_word(phrase, (len(phrase), index, weight))
+                cue_values[phrase] = (encoded_length(phrase), len(phrase), index, weight)
             for phrase in COUNTER_CUES[category]:
-                automaton.add_word(phrase, (len(phrase), _COUNTER + index, 0.0))
-        automaton.make_automaton()
-        self.automaton = automaton
-        anchors = choose_anchors([p for c in CUE_CATEGORIES for p in CUES[c]], char_frequencies())
-        self.trigger_chars = anchors + "大同所全"  # type: ignore[misc]
+                counter_values[phrase] = index
+        for place in _GATHER_PLACE.split("|"):
+            cue_values.setdefault(place, (0, 0, _PLACE, 0.0))
+        self.phrases: PhraseSet[tuple[int, int, int, float]] = PhraseSet(cue_values)
+        self.counter_phrases = PhraseSet(counter_values)
+        # Every finding holds a cue phrase or a gathering place: their anchors are the prefilter.
+        self.trigger_chars = choose_anchors(list(cue_values), char_frequencies())  # type: ignore[misc]
 
     def scan(self, doc: Document) -> Iterator[Finding]:
         """Yield one finding per cue of a category whose combined score reaches 0.3."""
+        matches = self.phrases.matches(doc)
+        if not matches:
+            return
         text = doc.normalized
+        encoded = document_encoded(doc)
         hits: list[tuple[int, int, int, float]] = []
-        countered: set[int] = set()
-        for end_index, (length, index, weight) in self.automaton.iter(text):
-            if index >= _COUNTER:
-                countered.add(index - _COUNTER)
+        place = False
+        for byte_end, (byte_len, length, index, weight) in matches:
+            if index == _PLACE:
+                place = True
             else:
-                hits.append((end_index - length + 1, end_index + 1, index, weight))
-        if 1 not in countered:
+                start = char_start(encoded, byte_end - byte_len + 1)
+                hits.append((start, start + length, index, weight))
+        if not place:
+            # Dropping countered and nested cues only lowers a category's score: when even all
+            # of them together stay under the reporting floor, nothing can be reported.
+            bound: dict[int, float] = {}
+            for _, _, index, weight in hits:
+                bound[index] = 1.0 - (1.0 - bound.get(index, 0.0)) * (1.0 - weight)
+            if max(bound.values(), default=0.0) < 0.3 - 1e-9:  # (margin: float order)
+                return
+        countered = {index for _, index in self.counter_phrases.search(encoded)}
+        if place and 1 not in countered:
             m = _GATHER.search(text)
             if m:
                 hits.append((m.start(), m.end(), 1, 0.7))

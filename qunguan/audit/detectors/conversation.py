@@ -80,6 +80,7 @@ class HarassmentDetector(Detector):
 
     name: ClassVar[str] = "harassment"
     categories: ClassVar[tuple[str, ...]] = ("harassment",)
+    needs_context: ClassVar[bool] = True
 
     FLOOD_COUNT: ClassVar[int] = 8  # messages by one sender …
     FLOOD_SECONDS: ClassVar[float] = 60.0  # … within this many seconds
@@ -147,6 +148,7 @@ class OfftopicBurstDetector(Detector):
     name: ClassVar[str] = "offtopic_burst"
     categories: ClassVar[tuple[str, ...]] = ("offtopic",)
     uses_model: ClassVar[bool] = True
+    needs_context: ClassVar[bool] = True
 
     CHAT_PROBABILITY: ClassVar[float] = 0.6  # a message counts as chit-chat from here
     MIN_MESSAGES: ClassVar[int] = 6  # chit-chat messages in the window …

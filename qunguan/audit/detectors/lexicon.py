@@ -23,15 +23,24 @@ one phrase per line (further tab-separated fields are ignored).
 
 from __future__ import annotations
 
+import heapq
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-import ahocorasick
-
 from qunguan.audit.detectors.base import Detector, Document
 from qunguan.audit.finding import Finding, Severity
+from qunguan.audit.phrases import (
+    Match,
+    PhraseSet,
+    char_frequencies,
+    char_start,
+    document_encoded,
+    encode,
+    encoded_length,
+)
 
 if TYPE_CHECKING:
     from typing import Self
@@ -118,54 +127,48 @@ def _shipped_text(name: str) -> str:
     return (LEXICON_DIR / name).read_text(encoding="utf-8")
 
 
-def _bytes_as_str(text: str) -> str:
-    """Return the UTF-8 bytes of ``text`` as a latin-1 string (one character per byte).
-
-    Why: pyahocorasick looks a character up among a node's children linearly, and the root of
-    a Chinese lexicon has a thousand children, so matching over characters costs ~300 ns per
-    character. Over UTF-8 bytes the root has a few dozen children and a scan is 2–3x faster.
-    A lead byte never equals a continuation byte, so every match starts on a character.
-    """
-    return text.encode("utf-8", "surrogatepass").decode("latin-1")
-
-
-def _blen(text: str) -> int:
-    return len(text.encode("utf-8", "surrogatepass"))
-
-
 def _is_ascii_word(term: str) -> bool:
     return term.isascii() and term.isalnum()
 
 
+# A term's value in the phrase set: (UTF-8 length, length, category index, weight, ASCII word).
+TermValue = tuple[int, int, int, float, bool]
+
+
 class Lexicon:
-    """A compiled lexicon: the automaton plus the per-term data the detector needs."""
+    """A compiled lexicon: the term and allow-list phrase sets plus the prefilter anchors."""
 
     def __init__(self, terms: Iterable[tuple[str, str, float]], allow: Iterable[str]) -> None:
-        automaton = ahocorasick.Automaton()
-        size = 0
-        words: list[str] = []
+        allowed: dict[str, tuple[int, int]] = {}
         for phrase in allow:
             if phrase:
-                automaton.add_word(_bytes_as_str(phrase), (_blen(phrase), len(phrase), _ALLOW, 0.0, False))
+                allowed[phrase] = (encoded_length(phrase), len(phrase))
+        values: dict[str, TermValue] = {}
+        words: list[str] = []
         for term, category, weight in terms:
             if len(term) < 2:
                 # A single character is never specific enough (党, 杀, 操 …).
                 continue
-            key = _bytes_as_str(term)
-            existing = automaton.get(key, None)
-            if existing is not None and existing[2] == _ALLOW:
+            if term in allowed:
                 continue  # the allow-list wins over any lexicon, shipped or extra
+            existing = values.get(term)
             if existing is None or existing[3] < weight:
-                value = (_blen(term), len(term), _CATEGORY_INDEX[category], weight, _is_ascii_word(term))
-                automaton.add_word(key, value)
+                values[term] = (
+                    encoded_length(term),
+                    len(term),
+                    _CATEGORY_INDEX[category],
+                    weight,
+                    _is_ascii_word(term),
+                )
                 if existing is None:
-                    size += 1
                     words.append(term)
-        if len(automaton) == 0:
-            automaton.add_word("\x00\x00", (2, 2, _ALLOW, 0.0, False))  # an empty automaton cannot be built
-        automaton.make_automaton()
-        self.automaton = automaton
-        self.size = size
+        # Two sets: the terms, searched in every message the prefilter lets through, and the
+        # allow-list, searched only in a message where a term was found. Official phrases
+        # (会议, 党史学习教育 …) are in most work messages; matching them there for nothing cost
+        # more than the term search itself.
+        self.phrases: PhraseSet[TermValue] = PhraseSet(values)
+        self.allow: PhraseSet[tuple[int, int]] = PhraseSet(allowed)
+        self.size = len(values)
         self.anchors = choose_anchors(words, char_frequencies())
 
     def hits(self, text: str) -> list[tuple[int, int, int, float]]:
@@ -174,20 +177,21 @@ class Lexicon:
         Matches inside allow-listed phrases, ASCII terms inside longer ASCII words and shorter
         matches nested in a longer one of the same category are left out; sorted by position.
         """
-        allows: list[tuple[int, int]] = []
+        encoded = encode(text)
+        return self.hits_in(text, encoded, self.phrases.search(encoded))
+
+    def hits_in(
+        self, text: str, encoded: str, matches: list[Match[TermValue]]
+    ) -> list[tuple[int, int, int, float]]:
+        """Return ``hits(text)`` given ``encoded = encode(text)`` and the term matches in it."""
+        if not matches:
+            return []
         hits: list[tuple[int, int, int, float]] = []
-        encoded = _bytes_as_str(text)
         same = len(encoded) == len(text)  # pure ASCII: byte offsets are character offsets
-        for byte_end, (byte_len, length, cat, weight, ascii_word) in self.automaton.iter(encoded):
+        for byte_end, (byte_len, length, cat, weight, ascii_word) in matches:
             byte_start = byte_end - byte_len + 1
-            if same:
-                start = byte_start
-            else:
-                start = len(encoded[:byte_start].encode("latin-1").decode("utf-8", "surrogatepass"))
+            start = byte_start if same else char_start(encoded, byte_start)
             end = start + length
-            if cat == _ALLOW:
-                allows.append((start, end))
-                continue
             if ascii_word and (
                 (start > 0 and text[start - 1].isascii() and text[start - 1].isalnum())
                 or (end < len(text) and text[end].isascii() and text[end].isalnum())
@@ -196,6 +200,11 @@ class Lexicon:
             hits.append((start, end, cat, weight))
         if not hits:
             return hits
+        allows: list[tuple[int, int]] = []
+        for byte_end, (byte_len, length) in self.allow.search(encoded):
+            byte_start = byte_end - byte_len + 1
+            start = byte_start if same else char_start(encoded, byte_start)
+            allows.append((start, start + length))
         if allows:
             hits = [h for h in hits if not any(a <= h[0] and h[1] <= b for a, b in allows)]
         # Longest match first; a shorter match of the same category inside it is the same word.
@@ -228,31 +237,45 @@ class Lexicon:
         return cls(terms, phrases)
 
 
-def char_frequencies() -> dict[str, int]:
-    """Return how often each character occurs in clean chat (shipped ``charfreq.txt``)."""
-    freq: dict[str, int] = {}
-    for line in _shipped_text("charfreq.txt").split("\n"):
-        char, _, count = line.partition("\t")
-        if len(char) == 1 and count.isdigit():
-            freq[char] = int(count)
-    return freq
-
-
 def choose_anchors(terms: Iterable[str], freq: dict[str, int]) -> str:
-    """Return a set of characters such that every term contains at least one of them.
+    """Return a set of characters, rare in clean chat, such that every term contains one of them.
 
-    Each term contributes its rarest character (digits last: the raw text may spell them as
-    一二三), so a clean message rarely contains an anchor and the engine can skip the automaton.
-    Terms are taken rarest-first so that common-word terms reuse anchors already chosen.
+    The engine runs the detector only on a message whose raw text holds an anchor (in any
+    form normalisation folds into it), so the anchors should be as rare as possible: a weighted
+    set cover, solved greedily — the character with the fewest clean-chat occurrences per term
+    it newly covers first; digits and white space cost the most (digits are spelled in many
+    ways and are in every notice). Then each anchor whose terms all hold another anchor is
+    dropped, costliest first.
     """
 
-    def rank(ch: str) -> tuple[int, int]:
-        return (ch.isdigit(), freq.get(ch, 0))
+    def cost(ch: str) -> int:
+        return freq.get(ch, 0) + 1 + (1 << 40 if ch.isdigit() or ch.isspace() else 0)
 
-    chosen: set[str] = set()
-    for term in sorted(terms, key=lambda t: min(rank(c) for c in t)):
-        if not chosen.intersection(term):
-            chosen.add(min(term, key=rank))
+    covers: dict[str, set[int]] = {}
+    n_terms = 0
+    for i, term in enumerate(terms):
+        n_terms += 1
+        for ch in set(term):
+            covers.setdefault(ch, set()).add(i)
+    uncovered = set(range(n_terms))
+    heap = [(cost(ch) / len(ids), ch) for ch, ids in covers.items()]
+    heapq.heapify(heap)
+    chosen: list[str] = []
+    while uncovered and heap:
+        ratio, ch = heapq.heappop(heap)
+        gain = len(covers[ch] & uncovered)
+        if not gain:
+            continue
+        if cost(ch) / gain > ratio:  # its ratio went up since it was queued: queue it again
+            heapq.heappush(heap, (cost(ch) / gain, ch))
+            continue
+        chosen.append(ch)
+        uncovered -= covers[ch]
+    holding = Counter(i for ch in chosen for i in covers[ch])
+    for ch in sorted(chosen, key=lambda c: (-cost(c), c)):
+        if all(holding[i] > 1 for i in covers[ch]):
+            chosen.remove(ch)
+            holding.subtract(covers[ch])
     return "".join(sorted(chosen))
 
 
@@ -285,9 +308,11 @@ class LexiconDetector(Detector):
 
     def __init__(self, lexicon: Lexicon | None = None) -> None:
         self.lexicon = lexicon or cached_lexicon()
-        # Instance attribute on purpose: the anchors depend on the deployment's extra lexicons.
-        # The engine runs ``scan`` only on messages whose raw text contains one of them.
+        # Instance attributes on purpose: they depend on the deployment's extra lexicons. The
+        # engine runs ``scan`` only on messages whose raw text contains an anchor and whose
+        # normalised text contains a term.
         self.trigger_chars = self.lexicon.anchors  # type: ignore[misc]
+        self.phrases = self.lexicon.phrases
 
     @classmethod
     def from_policy(cls, policy: Policy) -> Self:
@@ -299,7 +324,10 @@ class LexiconDetector(Detector):
         text = doc.normalized
         if not text:
             return
-        kept = self.lexicon.hits(text)
+        matches = self.lexicon.phrases.matches(doc)
+        if not matches:
+            return
+        kept = self.lexicon.hits_in(text, document_encoded(doc), matches)
         if not kept:
             return
         combined: dict[int, float] = {}

@@ -20,7 +20,7 @@ from pathlib import Path
 from qunguan.audit.detectors.base import Detector, Document
 from qunguan.audit.finding import Finding, Severity
 from qunguan.audit.mask import mask_span
-from qunguan.audit.normalize import RAW_DIGIT_CLASS, raw_digit_cluster, segment_starts
+from qunguan.audit.normalize import RAW_DIGIT_CLASS, segment_starts
 
 _DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -195,7 +195,7 @@ class IdCardDetector(Detector):
     name = "id_card"
     categories = ("privacy.id_card",)
     min_digits = 14  # 15-digit old form; the prefilter counts Chinese and full-width digits
-    trigger_regex = raw_digit_cluster(14, 3)
+    min_digit_cluster = 14
 
     def scan(self, doc: Document) -> Iterator[Finding]:
         norm = doc.normalized
@@ -232,7 +232,7 @@ class PhoneDetector(Detector):
     name = "phone"
     categories = ("privacy.phone",)
     min_digits = 10
-    trigger_regex = raw_digit_cluster(10, 3)
+    min_digit_cluster = 10
 
     def scan(self, doc: Document) -> Iterator[Finding]:
         norm = doc.normalized
@@ -247,8 +247,7 @@ class PhoneDetector(Detector):
             elif norm.startswith("86", s) and (plus or e - s == 13):
                 starts.add(s + 2)
             taken_until = -1
-            negative = _context(norm, s, _NOT_PHONE_WORDS, 8)
-            positive = _context(norm, s, _PHONE_WORDS, 10)
+            negative = positive = None  # the context words, looked at once a number is found
             for i in sorted(starts):
                 if i < taken_until or i >= e:
                     continue
@@ -256,6 +255,9 @@ class PhoneDetector(Detector):
                 if hit is None:
                     continue
                 j, kind = hit
+                if negative is None or positive is None:
+                    negative = _context(norm, s, _NOT_PHONE_WORDS, 8)
+                    positive = _context(norm, s, _PHONE_WORDS, 10)
                 if negative and not positive:
                     continue
                 if kind == "mobile":
@@ -313,7 +315,7 @@ class BankCardDetector(Detector):
     name = "bank_card"
     categories = ("privacy.bank_card",)
     min_digits = 16
-    trigger_regex = raw_digit_cluster(16, 3)
+    min_digit_cluster = 16
 
     def scan(self, doc: Document) -> Iterator[Finding]:
         norm = doc.normalized
@@ -383,7 +385,10 @@ class BirthDateDetector(Detector):
     categories = ("privacy.birth_date",)
     trigger_chars = "生诞dDbB"
     min_digits = 4
-    trigger_regex = r"出生|生日|生于|诞辰|(?i:dob|birth)"
+    # Every alternative starts with a plain character, so the regex engine jumps between
+    # occurrences of those (a class first, as in (?i:dob), makes it try every position). The
+    # classes are what (?i:dob|birth) matches: İ and ı fold to i.
+    trigger_regex = r"出生|生日|生于|诞辰|d[oO][bB]|D[oO][bB]|b[iIİı][rR][tT][hH]|B[iIİı][rR][tT][hH]"
 
     def scan(self, doc: Document) -> Iterator[Finding]:
         seen: set[int] = set()
@@ -511,8 +516,13 @@ class AddressDetector(Detector):
     categories = ("privacy.address",)
     trigger_chars = "栋幢座单室村住址寄户-"
     min_digits = 1
+    # A digit-like character then 栋/单元/室 …, or 村, 住, 址, 寄到 …: written as one class of
+    # first characters and what follows each, so that the regex engine jumps between
+    # occurrences of those characters instead of trying every position.
     trigger_regex = (
-        RAW_DIGIT_CLASS + r"[a-zA-Z]?\s?(?:栋|幢|座|单元|室|号楼|-)|村|住|址|寄到|寄往|户籍|户口|收货|收件"
+        "[" + RAW_DIGIT_CLASS[1:-1] + "村住址寄户收]"
+        "(?:(?<=" + RAW_DIGIT_CLASS + r")[a-zA-Z]?\s?(?:栋|幢|座|单元|室|号楼|-)"
+        r"|(?<=[村住址])|(?<=寄)[到往]|(?<=户)[籍口]|(?<=收)[货件])"
     )
 
     def scan(self, doc: Document) -> Iterator[Finding]:

@@ -103,7 +103,9 @@ class ClassifiedDetector(Detector):
     name = "classified"
     categories = ("secret.classified",)
     trigger_chars = "密内"
-    trigger_regex = r"[绝機机秘涉保]\W{0,2}密|密\W{0,2}[级級件]|内\W{0,2}部"
+    # [绝機机秘涉保]\W{0,2}密|密\W{0,2}[级級件]|内\W{0,2}部 with a plain character first in each
+    # alternative, so that the regex engine jumps between occurrences of those characters.
+    trigger_regex = "|".join(f"{c}\\W{{0,2}}密" for c in "绝機机秘涉保") + r"|密\W{0,2}[级級件]|内\W{0,2}部"
 
     def scan(self, doc: Document) -> Iterator[Finding]:
         norm = doc.normalized
