@@ -51,6 +51,7 @@ eval: install
 bench: install
 	$(BIN)/python scripts/bench_audit.py
 	$(BIN)/python scripts/bench_audit.py --models
+	$(BIN)/python scripts/bench_audit.py --lexicon-terms 50000
 
 # Chat imports end to end (read, store, audit) into a fresh SQLite database, then PostgreSQL.
 bench-import: install

@@ -24,15 +24,49 @@ from qunguan.audit import Auditor, load_policy
 from qunguan.audit.corpus import generate
 
 
+def synthetic_lexicon_policy(n: int, seed: int) -> str:
+    """Write a policy whose extra lexicon holds ``n`` distinct made-up terms; return its path.
+
+    Terms are 2–5 common CJK characters (so they share prefixes as real lexicons do), spread
+    over the lexicon categories with weights in 0.3..0.9. Deterministic for one seed.
+    """
+    import random
+    import tempfile
+
+    from qunguan.audit.detectors.lexicon import CATEGORIES
+
+    rng = random.Random(seed)
+    alphabet = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    folder = Path(tempfile.mkdtemp(prefix="qunguan-bench-lexicon-"))
+    terms: set[str] = set()
+    while len(terms) < n:
+        terms.add("".join(rng.choice(alphabet) for _ in range(rng.randint(2, 5))))
+    lines = [f"{t}\t{rng.choice(CATEGORIES)}\t{rng.uniform(0.3, 0.9):.2f}" for t in sorted(terms)]
+    (folder / "extra.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "policy.toml").write_text('[lexicons]\nextra = ["extra.tsv"]\n', encoding="utf-8")
+    return str(folder / "policy.toml")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="messages (default 1,000,000)")
     parser.add_argument("--seed", type=int, default=20220420)
     parser.add_argument("--models", action="store_true", help="also run model-backed detectors")
     parser.add_argument("--policy", help="policy TOML (default: the shipped one)")
+    parser.add_argument(
+        "--lexicon-terms",
+        type=int,
+        default=0,
+        help="also load a synthetic deployment lexicon of this many terms (memory with a large lexicon)",
+    )
     args = parser.parse_args(argv)
 
-    policy = load_policy(args.policy).replace(use_models=args.models)
+    policy_path = args.policy
+    if args.lexicon_terms:
+        if args.policy:
+            parser.error("--lexicon-terms writes its own policy; leave out --policy")
+        policy_path = synthetic_lexicon_policy(args.lexicon_terms, args.seed)
+    policy = load_policy(policy_path).replace(use_models=args.models)
     t0 = time.perf_counter()
     auditor = Auditor(policy)
     messages = list(generate(args.n, seed=args.seed))
