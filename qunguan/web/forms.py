@@ -88,6 +88,15 @@ class GroupForm(RegistryErrorMixin, forms.Form):
     is_official = forms.BooleanField(label=_("本单位官方群"), required=False)
     member_scope = forms.CharField(label=_("成员范围"), max_length=200, required=False)
     purpose = forms.CharField(label=_("主要功能或用途"), max_length=300, required=False)
+    naming_convention = forms.CharField(
+        label=_("群名片规范"),
+        max_length=100,
+        required=False,
+        initial="{姓名}",
+        help_text=_(
+            "用于实名核验（第一条第三款），如 {班级}-{姓名}、{学号}{姓名}、{姓名}-{单位}；留空即 {姓名}。"
+        ),
+    )
     owner = PersonChoiceField(label=_("创建者（群主）"), queryset=Person.objects.none(), required=False)
     admins = PersonMultipleChoiceField(
         label=_("管理员"),
@@ -133,6 +142,7 @@ class GroupForm(RegistryErrorMixin, forms.Form):
             "is_official": group.is_official,
             "member_scope": group.member_scope,
             "purpose": group.purpose,
+            "naming_convention": group.naming_convention,
             "owner": group.owner_id,
             "admins": list(group.admins.values_list("pk", flat=True)),
             "created_on": group.created_on,
@@ -153,6 +163,7 @@ class GroupForm(RegistryErrorMixin, forms.Form):
         """Return (fields for the action, admins) from the cleaned data."""
         data = dict(self.cleaned_data)
         admins = list(data.pop("admins", []) or [])
+        data["naming_convention"] = (data.get("naming_convention") or "").strip() or "{姓名}"
         return data, admins
 
 

@@ -204,3 +204,20 @@ def test_filing_export_returns_an_attachment(cast, client_for):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
     assert response.content[:2] == b"PK"
+
+
+def test_the_naming_convention_for_real_name_checks_is_edited_with_the_group(cast, client_for):
+    client = client_for(cast.manager_a)
+    client.post(reverse("group_register"), group_data(cast, naming_convention="{班级}-{姓名}"))
+    assert Group.objects.get(account="700800900").naming_convention == "{班级}-{姓名}"
+    blank = client.post(
+        reverse("group_register"), group_data(cast, account="700800901", naming_convention="")
+    )
+    assert blank.status_code == 302
+    assert Group.objects.get(account="700800901").naming_convention == "{姓名}"
+    bad = client.post(
+        reverse("group_register"), group_data(cast, account="700800902", naming_convention="{年级}")
+    )
+    assert bad.status_code == 200
+    assert bad.context["form"]["naming_convention"].errors
+    assert not Group.objects.filter(account="700800902").exists()
