@@ -44,6 +44,7 @@ from qunguan.audit.phrases import Match, PhraseIndex, PhraseSet, encode
 from qunguan.audit.policy import Policy, load_policy
 
 _DIGIT_LIKE = digit_like_chars()
+_ASCII_DIGIT = re.compile("[0-9]")
 
 ScanInput = str | tuple[str, MessageContext | None]
 
@@ -168,6 +169,7 @@ class Auditor:
         char_bits: dict[str, int] = {}
         anchors: set[str] = set()
         digit_bits = phrase_bits = 0
+        unanchored = False  # a phrase detector without trigger characters
         for i, det in enumerate(detectors):
             bit = 1 << i
             variants = {v for ch in det.trigger_chars for v in _variants(ch)}
@@ -189,6 +191,7 @@ class Auditor:
             bits.append(bit)
             slot = -1
             if det.phrases is not None:
+                unanchored = unanchored or not variants
                 slot = len(phrase_sets)
                 phrase_sets.append(det.phrases)
             regex = re.compile(det.trigger_regex) if det.trigger_regex else None
@@ -205,7 +208,7 @@ class Auditor:
             bits=tuple(bits),
             char_re=char_re,
             char_bits=_CharBits(char_bits),
-            anchor_re=_char_class(anchors),
+            anchor_re=None if unanchored else _char_class(anchors),
             phrase_bits=phrase_bits,
             digit_bits=digit_bits,
             phrases=PhraseIndex(phrase_sets) if phrase_sets else None,
@@ -234,13 +237,17 @@ class Auditor:
         chars: list[str] = plan.char_re.findall(text)
         # OR of the bits of the characters found, in C: map and reduce, no Python loop.
         mask = reduce(or_, map(plan.char_bits.__getitem__, chars)) if chars else 0
-        # count_digits(text, chars), inline: the ASCII digits counted in C, the others found.
-        ndigits = len(text.encode("ascii", "ignore").translate(None, _ASCII_NON_DIGITS))
+        # count_digits(text, chars), inline: the ASCII digits counted in C (looked for first:
+        # most short messages have none), the others off the characters found.
+        ndigits = 0
+        if _ASCII_DIGIT.search(text) is not None:
+            ndigits = len(text.encode("ascii", "ignore").translate(None, _ASCII_NON_DIGITS))
         if chars and not text.isascii():
             ndigits += sum(map(_DIGIT_LIKE.__contains__, chars))
         if ndigits:
             mask |= plan.digit_bits
-        anchored = plan.anchor_re is not None and plan.anchor_re.search(text) is not None
+        # (No anchor class: some phrase detector has no anchors, so phrases may be anywhere.)
+        anchored = plan.anchor_re is None or plan.anchor_re.search(text) is not None
         if anchored:
             mask |= plan.phrase_bits
         key |= mask << 1
@@ -352,9 +359,13 @@ def _drop_nested(findings: list[Finding]) -> list[Finding]:
 
 
 class _CharBits(dict[str, int]):
-    """Trigger character → detector bits; 0 for an astral character that is no trigger."""
+    """Trigger character → detector bits; 0 for any other character the one pass finds.
+
+    A miss is remembered: ``__missing__`` is a Python call, dearer than the lookup itself.
+    """
 
     def __missing__(self, ch: str) -> int:
+        self[ch] = 0
         return 0
 
 

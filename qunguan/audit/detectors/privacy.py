@@ -516,13 +516,19 @@ class AddressDetector(Detector):
     categories = ("privacy.address",)
     trigger_chars = "栋幢座单室村住址寄户-"
     min_digits = 1
-    # A digit-like character then 栋/单元/室 …, or 村, 住, 址, 寄到 …: written as one class of
-    # first characters and what follows each, so that the regex engine jumps between
-    # occurrences of those characters instead of trying every position.
-    trigger_regex = (
-        "[" + RAW_DIGIT_CLASS[1:-1] + "村住址寄户收]"
-        "(?:(?<=" + RAW_DIGIT_CLASS + r")[a-zA-Z]?\s?(?:栋|幢|座|单元|室|号楼|-)"
-        r"|(?<=[村住址])|(?<=寄)[到往]|(?<=户)[籍口]|(?<=收)[货件])"
+    # A digit-like character, maybe a letter and a space, then 栋/单元/室 …; or 村, 住, 址, 寄到 ….
+    # Every alternative starts with a plain character (the digit is checked looking back from
+    # the word), so the regex engine jumps between occurrences of those few characters instead
+    # of trying every position or every digit of a notice full of dates.
+    trigger_regex = "|".join(
+        [
+            *(
+                f"{word}(?:(?<={RAW_DIGIT_CLASS}{word})|(?<={RAW_DIGIT_CLASS}[a-zA-Z]{word})"
+                f"|(?<={RAW_DIGIT_CLASS}\\s{word})|(?<={RAW_DIGIT_CLASS}[a-zA-Z]\\s{word}))"
+                for word in ("栋", "幢", "座", "单元", "室", "号楼", "\\-")
+            ),
+            "村|住|址|寄到|寄往|户籍|户口|收货|收件",
+        ]
     )
 
     def scan(self, doc: Document) -> Iterator[Finding]:
