@@ -9,6 +9,7 @@
 * lexicon categories: the share of clean messages flagged per category (LCCC valid, COLD dev
   safe rows, held-out work messages).
 * our labelled sets ``tests/data/audit/<category>.jsonl``: P/R/F1 per category.
+* off-topic in conversations: one finding per chatty line vs one per run (``eval_offtopic.py``).
 * speed (µs per message) and model sizes.
 
 Usage: ``.venv/bin/python scripts/eval_models.py [--data ../shared/data] [--markdown]``.
@@ -27,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from eval_offtopic import HEADER as CONVERSATION_HEADER  # noqa: E402
+from eval_offtopic import evaluate as eval_conversations  # noqa: E402
 from train_common import load_ced, load_cold, load_lccc, load_toxicn, prf  # noqa: E402
 from train_offtopic import work_messages  # noqa: E402
 
@@ -133,8 +136,12 @@ def _labelled_cases(category: str) -> Iterable[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
 
 
-def _scan_case(detectors: Sequence[Detector], case: dict[str, object]) -> set[str]:
-    """Return the categories found for one labelled case (a text, or a conversation sequence)."""
+def _scan_case(detectors: Sequence[Detector], case: dict[str, object], whole: bool = False) -> set[str]:
+    """Return the categories found for one labelled case (a text, or a conversation sequence).
+
+    For a sequence: those of its last message, or with ``whole`` those of any of its messages
+    (a run rule reports once per run, on the message that makes it a run).
+    """
     if "sequence" in case:
         # Conversation cases: fresh stateful detectors, fed message by message; the label is
         # about the LAST message.
@@ -142,10 +149,12 @@ def _scan_case(detectors: Sequence[Detector], case: dict[str, object]) -> set[st
             type(d)() if isinstance(d, HarassmentDetector | OfftopicBurstDetector) else d for d in detectors
         ]
         found: set[str] = set()
+        seen: set[str] = set()
         for msg in case["sequence"]:  # type: ignore[attr-defined]
             ctx = MessageContext(group=msg.get("group", "g"), sender=msg["sender"], timestamp=float(msg["t"]))
             found = categories_found(fresh, msg["text"], ctx)
-        return found
+            seen |= found
+        return seen if whole else found
     return categories_found(detectors, str(case["text"]))
 
 
@@ -161,16 +170,44 @@ def eval_labelled() -> list[Row]:
     ]
     rows: list[Row] = []
     for category in MY_CATEGORIES:
-        gold: list[int] = []
-        pred: list[int] = []
-        for case in _labelled_cases(category):
-            cats = case["categories"]
-            assert isinstance(cats, list)
-            gold.append(int(category in cats))
-            pred.append(int(category in _scan_case(detectors, case)))
-        if gold:
-            rows.append((category, str(len(gold)), str(sum(gold)), *_fmt(*prf(gold, pred))))
+        label = "offtopic (both rules on, last message)" if category == "offtopic" else category
+        rows += _labelled_rows(category, label, detectors, _labelled_cases(category))
+    # Off-topic, split by rule: single lines (the offtopic_model detector, off in the shipped
+    # policy) on the single-message cases, runs (offtopic_burst, shipped) on the conversations.
+    cases = _labelled_cases("offtopic")
+    single = [d for d in detectors if not isinstance(d, OfftopicBurstDetector)]
+    runs = [d for d in detectors if not isinstance(d, OfftopicModelDetector)]
+    rows += _labelled_rows(
+        "offtopic", "offtopic: single lines (offtopic_model, off by default)", single, cases, sequences=False
+    )
+    rows += _labelled_rows(
+        "offtopic", "offtopic: runs, any message (offtopic_burst, shipped)", runs, cases, sequences=True
+    )
     return rows
+
+
+def _labelled_rows(
+    category: str,
+    label: str,
+    detectors: Sequence[Detector],
+    cases: Iterable[dict[str, object]],
+    sequences: bool | None = None,
+) -> list[Row]:
+    """Return one row of P/R/F1 for ``category`` (none without cases); ``sequences`` picks
+    only the conversation cases (True: scored on any of their messages) or only the single
+    messages (False)."""
+    gold: list[int] = []
+    pred: list[int] = []
+    for case in cases:
+        if sequences is not None and ("sequence" in case) != sequences:
+            continue
+        cats = case["categories"]
+        assert isinstance(cats, list)
+        gold.append(int(category in cats))
+        pred.append(int(category in _scan_case(detectors, case, whole=bool(sequences))))
+    if not gold:
+        return []
+    return [(label, str(len(gold)), str(sum(gold)), *_fmt(*prf(gold, pred)))]
 
 
 def _time(fn: Callable[[], object], n: int) -> float:
@@ -262,6 +299,12 @@ def main(argv: list[str] | None = None) -> int:
             "Lexicon + link detectors: share of CLEAN messages flagged, per category",
             ("clean set", "n", *LEXICON_CATEGORIES),
             eval_lexicon_fp(args.data),
+            md,
+        ),
+        table(
+            "Off-topic findings in conversations: single lines vs runs (scripts/eval_offtopic.py)",
+            ("set", "policy", *CONVERSATION_HEADER),
+            eval_conversations(args.data),
             md,
         ),
         table("Model and lexicon sizes", ("artefact", "features", "size", "load"), model_sizes(), md),

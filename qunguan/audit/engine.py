@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache, reduce
 from operator import or_
 from typing import Any
@@ -31,6 +31,7 @@ from typing import Any
 from qunguan.audit import normalize as _normalize_module
 from qunguan.audit.detectors.base import Detector, Document, MessageContext
 from qunguan.audit.finding import Finding
+from qunguan.audit.mask import is_message_level, redact
 from qunguan.audit.normalize import (
     _ASCII_NON_DIGITS,
     digit_like_chars,
@@ -47,6 +48,12 @@ _DIGIT_LIKE = digit_like_chars()
 _ASCII_DIGIT = re.compile("[0-9]")
 
 ScanInput = str | tuple[str, MessageContext | None]
+
+# The result cache (``Auditor.scan``): texts of at most CACHE_MAX_CHARS characters, at most
+# 2 × CACHE_SIZE of them per plan (a few MB at most). Longer texts — notices with their dates,
+# times and meeting numbers — rarely repeat verbatim and are scanned every time.
+CACHE_SIZE = 16_384
+CACHE_MAX_CHARS = 48
 
 # When one detector runs, once its character condition holds: (detector, min_digits,
 # min_digit_cluster, its regex, the slot of its phrases in the plan's PhraseIndex or -1). A
@@ -70,6 +77,10 @@ class _Plan:
     gates: tuple[_Gate, ...]  # indexed like ``detectors``
     # (mask << 1 | has context) → the gates to check: memoised, a handful of keys occur.
     selected: dict[int, tuple[_Gate, ...]] = field(default_factory=dict)
+    # Results of short texts scanned without a conversation window (see ``Auditor.scan``):
+    # two generations, each of at most ``Auditor.cache_size`` texts. Tuples: shared, never changed.
+    recent: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
+    older: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
 
     def select(self, key: int) -> tuple[_Gate, ...]:
         """Return the gates of the detectors whose character condition the mask in ``key`` meets.
@@ -124,10 +135,12 @@ class Auditor:
     which keeps its own per-group window).
     """
 
-    def __init__(self, policy: Policy | None = None) -> None:
+    def __init__(self, policy: Policy | None = None, *, cache_size: int = CACHE_SIZE) -> None:
         from qunguan.audit.detectors import DETECTORS
 
         self.policy = policy if policy is not None else load_policy()
+        # Short texts remembered per plan (see ``scan``); 0 turns the result cache off.
+        self.cache_size = max(0, cache_size)
         self._instances: dict[str, Detector] = {}
         for name, cls in DETECTORS.items():
             if cls.uses_model and not self.policy.use_models:
@@ -232,6 +245,28 @@ class Auditor:
             key = context.group is not None and context.timestamp is not None
         if not text:
             return []
+        if key or len(text) > CACHE_MAX_CHARS or not self.cache_size:
+            return self._scan(text, context, plan, key)
+        # A short message scanned without a conversation window: its findings depend on the
+        # text and the plan alone, and the same short replies (收到, 好的, 辛苦了) make up most
+        # of a group's traffic. Two generations of at most ``cache_size`` texts each: a hit in
+        # the older one moves up, and the older one is dropped whole when the newer one is full.
+        hit = plan.recent.get(text)
+        if hit is not None:
+            return list(hit)
+        hit = plan.older.get(text)
+        found = list(hit) if hit is not None else self._scan(text, context, plan, 0)
+        if len(plan.recent) >= self.cache_size:
+            plan.older = plan.recent
+            plan.recent = {}
+        plan.recent[text] = hit if hit is not None else tuple(found)
+        return found
+
+    def _scan(self, text: str, context: MessageContext | None, plan: _Plan, key: int) -> list[Finding]:
+        """Return ``scan``'s result for a non-empty ``text`` under ``plan``, without the cache.
+
+        ``key`` is 1 when the conversation detectors run (a group and a timestamp), else 0.
+        """
         # ONE pass over the raw text finds the trigger characters of the detectors without
         # phrases, the characters normalisation would change and the non-ASCII digits.
         chars: list[str] = plan.char_re.findall(text)
@@ -295,9 +330,9 @@ class Auditor:
             found.extend(detector.scan(doc))
         if not found:
             return found
-        return self._finish(found, plan.policy)
+        return self._finish(text, found, plan.policy)
 
-    def _finish(self, found: list[Finding], policy: Policy) -> list[Finding]:
+    def _finish(self, text: str, found: list[Finding], policy: Policy) -> list[Finding]:
         """Apply category settings and thresholds; drop privacy hits nested in another one."""
         kept: list[Finding] = []
         for f in found:
@@ -313,6 +348,8 @@ class Auditor:
         if len(kept) > 1:
             kept = _drop_nested(kept)
         kept.sort(key=lambda f: (f.start, f.end))
+        if len(kept) > 1:
+            kept = _mask_quotes(text, kept)
         return kept
 
     def scan_many(self, items: Iterable[ScanInput]) -> Iterator[list[Finding]]:
@@ -328,6 +365,35 @@ class Auditor:
         """Return the policy action (none / notify / warn / recall) for ``finding``."""
         group = context.group if context is not None else None
         return self._plan(group).policy.action_for(finding.category)
+
+
+def _mask_quotes(text: str, findings: list[Finding]) -> list[Finding]:
+    """Return ``findings`` with each whole-message finding's quote cut from the masked text.
+
+    A verdict on the whole message (the abuse model, chatter …) quotes the message's head as
+    evidence; evidence must be safe to show and log, so a phone or ID number another detector
+    found in that head is masked in the quote too.
+    """
+    if not any(is_message_level(f.category, f.rule) for f in findings):
+        return findings
+    masked = redact(text, findings)
+    if masked == text:
+        return findings
+    out = []
+    for f in findings:
+        if is_message_level(f.category, f.rule) and masked[f.start : f.end] != text[f.start : f.end]:
+            f = replace(f, evidence=_abridge(masked[f.start : f.end], f.evidence))
+        out.append(f)
+    return out
+
+
+def _abridge(masked: str, quote: str) -> str:
+    """Return ``masked`` cut like the detector cut its ``quote`` (same length, same ellipsis)."""
+    flat = " ".join(masked.split())
+    if not quote.endswith("…"):
+        return flat[: max(len(quote), 1)] if len(flat) > len(quote) else flat
+    limit = len(quote) - 1
+    return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
 def _drop_nested(findings: list[Finding]) -> list[Finding]:

@@ -50,19 +50,27 @@ def mask_span(category: str, text: str) -> str:
 # Judgements about a message as a whole (chatter, rumour, venting …): there is no sensitive
 # span in them to hide, and masking the whole message would destroy the redacted copy.
 MESSAGE_LEVEL_CATEGORIES = frozenset({"offtopic", "rumor", "venting", "incitement", "harassment"})
+# Rules of other categories that judge the whole message too (a model's verdict): their span
+# is the whole message and their evidence its head, which may hold another finding's number.
+MESSAGE_LEVEL_RULES = frozenset({"abuse.model"})
+
+
+def is_message_level(category: str, rule: str) -> bool:
+    """Whether a finding judges its message as a whole (no span of its own to mask)."""
+    return category in MESSAGE_LEVEL_CATEGORIES or rule in MESSAGE_LEVEL_RULES
 
 
 def redact(text: str, findings: Iterable[Finding]) -> str:
     """Return ``text`` with every finding's span masked (overlapping spans are all masked).
 
     Secret spans are masked whole here (unlike their evidence), so nothing of a 文号 or a
-    classification mark is left in the published copy. Message-level categories
-    (``MESSAGE_LEVEL_CATEGORIES``) are not masked.
+    classification mark is left in the published copy. Message-level findings
+    (``is_message_level``: chatter, rumour, a model's verdict …) are not masked.
     """
     spans = sorted(
         (f.start, f.end, f.category)
         for f in findings
-        if 0 <= f.start < f.end <= len(text) and f.category not in MESSAGE_LEVEL_CATEGORIES
+        if 0 <= f.start < f.end <= len(text) and not is_message_level(f.category, f.rule)
     )
     if not spans:
         return text

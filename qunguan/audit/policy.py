@@ -25,12 +25,14 @@ a deployment passes its own with ``load_policy(path)``. Shape::
     [groups."123456"]                    # per-group override (群号), same keys as above
     min_score = 0.7
     [groups."123456".detectors]
-    disabled = ["offtopic"]
+    disabled = []                        # e.g. report every chatty line here too (offtopic_model)
     [groups."123456".categories.offtopic]
     action = "none"
 
 A deployment file is applied on top of the shipped default, so it lists only what it
-changes. A bad file raises ``PolicyError`` naming the file, the line and the reason.
+changes. A list it gives (``detectors.disabled`` …) replaces the default's list: the shipped
+``disabled = ["offtopic_model"]`` (chatter reported per run, not per line) is kept only by
+naming ``offtopic_model`` again. A bad file raises ``PolicyError`` naming the file, the line and the reason.
 """
 
 from __future__ import annotations

@@ -92,3 +92,37 @@ def test_state_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     groups = det._windows.groups
     assert len(groups) == 10
     assert all(len(w.entries) <= 4 for w in groups.values())  # older than the 600 s horizon evicted
+
+
+def test_a_long_run_of_chatter_is_reported_once() -> None:
+    # Forty chatty lines, a minute apart: forty minutes of 扎堆闲聊, far beyond one window.
+    msgs = [(f"u{i % 3}", 100 + i * 60, CHAT[i % len(CHAT)]) for i in range(40)]
+    rules = feed(OfftopicBurstDetector(), msgs)
+    assert [i for i, r in enumerate(rules) if "offtopic.burst" in r] == [5]
+
+
+def test_chatter_after_a_quiet_spell_is_a_new_run() -> None:
+    first = [(f"u{i % 3}", 100 + i * 30, CHAT[i]) for i in range(8)]
+    later = [(f"u{i % 3}", 100 + 7 * 30 + 601 + i * 30, CHAT[i]) for i in range(8)]
+    rules = feed(OfftopicBurstDetector(), first + later)
+    assert [i for i, r in enumerate(rules) if "offtopic.burst" in r] == [5, 13]
+
+
+def test_a_work_reply_in_the_middle_does_not_end_the_run() -> None:
+    msgs = [(f"u{i % 3}", 100 + i * 30, CHAT[i % len(CHAT)]) for i in range(20)]
+    msgs.insert(10, ("t", 100 + 9 * 30 + 10, "请各位老师周五前提交课程大纲"))
+    rules = feed(OfftopicBurstDetector(), msgs)
+    assert [i for i, r in enumerate(rules) if "offtopic.burst" in r] == [5]
+
+
+def test_the_burst_finding_names_the_run() -> None:
+    det = OfftopicBurstDetector()
+    found = []
+    for i in range(6):
+        ctx = MessageContext(group="g1", sender=f"u{i % 3}", timestamp=100 + i * 60)
+        found += list(det.scan(Document(CHAT[i], ctx)))
+    (f,) = found
+    assert (f.category, f.rule, f.severity.label) == ("offtopic", "offtopic.burst", "low")
+    assert (
+        f.explanation == "3名成员约5分钟内发送6条闲聊消息（截至本条），存在扎堆闲聊；同一轮闲聊只提示这一次。"
+    )

@@ -121,6 +121,21 @@ def test_redact_masks_each_span(auditor: Auditor, text: str, expected: str | Non
     assert redact(text, found) == (text if expected is None else expected)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "13812345678 你这种人真是恶心，滚吧，没人想理你",  # the abuse model quotes the head
+        "我的身份证11010519491231002X，你这种人真是恶心，滚吧",
+    ],
+)
+def test_a_whole_message_verdict_quotes_the_message_with_its_numbers_masked(text: str) -> None:
+    findings = Auditor().scan(text)
+    verdict = next(f for f in findings if f.rule == "abuse.model")
+    assert (verdict.start, verdict.end) == (0, len(text))
+    assert not re.search(r"\d{5}", verdict.evidence), verdict.evidence
+    assert verdict.evidence.endswith("…")
+
+
 def test_redact_merges_overlapping_spans() -> None:
     f1 = Finding("privacy.phone", "r", Severity.HIGH, 0, 11, "", 1.0, "")
     f2 = Finding("secret.classified", "r", Severity.HIGH, 5, 13, "", 1.0, "")
@@ -154,3 +169,55 @@ def test_rewritten_trigger_regexes_match_where_the_originals_do(name: str, text:
     original = re.compile(_ORIGINAL_TRIGGERS[name])
     rewritten = re.compile(DETECTORS[name].trigger_regex or "")
     assert bool(rewritten.search(text)) == bool(original.search(text)), text
+
+
+# The result cache: a short text scanned again without a conversation window is answered from
+# memory; what it answers must be what a scan would give, every time.
+def test_a_repeated_short_text_gets_the_same_findings_as_a_fresh_scan() -> None:
+    cached, uncached = Auditor(), Auditor(cache_size=0)
+    for text in ["电话13800138000", "收到", "你就是个傻逼", "电话13800138000", "收到", "你就是个傻逼"]:
+        assert cached.scan(text) == uncached.scan(text)
+        assert cached.scan(text, MessageContext(group="10001")) == uncached.scan(text)
+
+
+def test_changing_a_returned_list_does_not_change_the_next_answer() -> None:
+    auditor = Auditor()
+    first = auditor.scan("电话13800138000")
+    first.clear()
+    assert [f.category for f in auditor.scan("电话13800138000")] == ["privacy.phone"]
+
+
+def test_the_cache_holds_at_most_two_generations_of_short_texts() -> None:
+    auditor = Auditor(cache_size=4)
+    for i in range(50):
+        auditor.scan(f"第{i}条消息")
+    auditor.scan("请各位老师于本周五下午三点前将本学期的教学工作总结材料发送到学院办公室邮箱，逾期不候。")
+    plan = auditor._base
+    assert len(plan.recent) <= 4
+    assert len(plan.older) <= 4
+    assert all(len(text) <= 48 for text in [*plan.recent, *plan.older])
+
+
+def test_a_repeated_text_in_a_conversation_is_still_seen_by_the_conversation_rules() -> None:
+    # Harassment counts copies of one text in a group: a cache must not hide the third copy.
+    auditor = Auditor()
+    got = [
+        {
+            f.category
+            for f in auditor.scan("在吗在吗", MessageContext(group="10001", sender="u1", timestamp=t))
+        }
+        for t in (1.0, 2.0, 3.0, 4.0)
+    ]
+    assert "harassment" in got[-1]
+    assert [f.category for f in auditor.scan("在吗在吗")] == []
+
+
+def test_the_cache_is_kept_per_group_policy(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "policy.toml"
+    path.write_text('[groups."20002".categories]\n"privacy.phone" = { enabled = false }\n', encoding="utf-8")
+    auditor = Auditor(load_policy(path))
+    assert [f.category for f in auditor.scan("电话13800138000", MessageContext(group="10001"))] == [
+        "privacy.phone"
+    ]
+    assert auditor.scan("电话13800138000", MessageContext(group="20002")) == []
+    assert [f.category for f in auditor.scan("电话13800138000")] == ["privacy.phone"]

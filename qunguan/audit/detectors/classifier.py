@@ -3,8 +3,10 @@
 * ``AbuseModelDetector``: a character n-gram logistic regression trained on COLD (Apache-2.0,
   ``scripts/train_abuse.py``) with our lexicon indicators as extra features; it reports the
   whole message. The lexicon detector reports the insult words themselves.
-* ``OfftopicModelDetector``: chit-chat vs work messages (``scripts/train_offtopic.py``). One
-  chatty message is only a low-severity reminder; bursts are the conversation detector's job.
+* ``OfftopicModelDetector``: chit-chat vs work messages (``scripts/train_offtopic.py``). Off in
+  the shipped policy (``[detectors] disabled``): one chatty line is no breach of 2(7), and
+  reporting each one flooded the review queue. The burst rule (``conversation.py``) reads the
+  same model; a deployment that wants single messages reported switches this detector on.
 * ``CueDetector``: rumor (听说/内部消息/转发扩散), incitement (大家一起去…讨说法/罢课/联名) and
   venting (受够了/凭什么/太不公平) by weighted cue phrases, combined by noisy-or, with official
   counter-cues (辟谣, 请勿转发, 严禁) that switch a category off.

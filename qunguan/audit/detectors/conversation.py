@@ -3,7 +3,9 @@
 * ``HarassmentDetector`` (骚扰、刷屏): one sender flooding a group (many messages in a minute),
   repeating the same text, or @-mentioning the same person again and again.
 * ``OfftopicBurstDetector`` (第二条（七）不扎堆闲聊): several chit-chat messages from at least two
-  senders within a few minutes in one group → one ``offtopic.burst`` finding per burst.
+  senders within a few minutes in one group → one ``offtopic.burst`` finding per run of chatter,
+  however long the run lasts. The shipped policy reports chatter only this way (a reviewer gets
+  one item per run, not one per line; ``docs/quality.md`` has the figures).
 
 Both are stateful: they must see EVERY message of a group, in order, with a ``MessageContext``
 carrying ``group``, ``sender`` and ``timestamp`` (seconds). Without group or timestamp they report
@@ -41,7 +43,9 @@ class _Entry:
 @dataclass(slots=True)
 class _Window:
     entries: deque[_Entry] = field(default_factory=lambda: deque(maxlen=MAX_PER_GROUP))
-    burst_until: float = float("-inf")  # no new burst finding before this time
+    # While a reported run of chatter goes on, no new burst finding: every chatty message of
+    # the run moves this on to its own time plus the window.
+    burst_until: float = float("-inf")
 
 
 class _Windows:
@@ -143,7 +147,13 @@ class HarassmentDetector(Detector):
 
 
 class OfftopicBurstDetector(Detector):
-    """Reports a burst of chit-chat in one group (``offtopic.burst``), once per burst."""
+    """Reports a run of chit-chat in one group (``offtopic.burst``), once per run.
+
+    The finding sits on the message that makes the window a burst; its explanation gives the
+    run's size (members, messages, minutes so far). The run then lasts as long as chatty
+    messages keep coming less than ``WINDOW_SECONDS`` apart, and reports nothing more; after a
+    quiet spell of ``WINDOW_SECONDS`` a new run can be reported.
+    """
 
     name: ClassVar[str] = "offtopic_burst"
     categories: ClassVar[tuple[str, ...]] = ("offtopic",)
@@ -164,7 +174,7 @@ class OfftopicBurstDetector(Detector):
         self._lock = threading.Lock()
 
     def scan(self, doc: Document) -> Iterator[Finding]:
-        """Yield ``offtopic.burst`` on the message that completes a burst; nothing else."""
+        """Yield ``offtopic.burst`` on the message that makes a run a burst; nothing else."""
         where = _context(doc)
         if where is None:
             return
@@ -172,7 +182,10 @@ class OfftopicBurstDetector(Detector):
         chat = self._model.doc_probability(doc) >= self.CHAT_PROBABILITY
         with self._lock:
             window = self._windows.push(group, _Entry(now, sender, "", (), chat))
-            if not chat or now < window.burst_until:
+            if not chat:
+                return
+            if now < window.burst_until:
+                window.burst_until = now + self.WINDOW_SECONDS  # the reported run goes on
                 return
             chats = [e for e in window.entries if e.chat]
             senders = {e.sender for e in chats}
@@ -191,5 +204,6 @@ class OfftopicBurstDetector(Detector):
             len(doc.text),
             evidence,
             round(score, 3),
-            f"{len(senders)}名成员约{minutes}分钟内发送{len(chats)}条闲聊消息，存在扎堆闲聊。",
+            f"{len(senders)}名成员约{minutes}分钟内发送{len(chats)}条闲聊消息（截至本条），存在扎堆闲聊；"
+            "同一轮闲聊只提示这一次。",
         )
