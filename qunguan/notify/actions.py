@@ -1,0 +1,201 @@
+"""Notification actions: telling people things, reading the inbox, choosing channels.
+
+``do_notify`` is what the rest of qunguan calls (the gateway on a finding, approvals at each
+step, the scheduler's reminders). It stores the notices in the caller's transaction and sends
+them after that transaction commits, so a rolled-back change never notifies anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from qunguan.auditlog import log
+from qunguan.auditlog.events import AuditEvent
+from qunguan.notify import prefs
+from qunguan.notify.channels import CHANNELS
+from qunguan.notify.delivery import dispatch
+from qunguan.notify.models import Delivery, DeliveryState, Mode, Notification, Preference, Severity
+from qunguan.registry.errors import INVALID, RegistryError
+
+SEVERITIES = frozenset(Severity.values)
+
+
+def do_notify(
+    recipients: Iterable[Any],
+    *,
+    subject: str,
+    body: str,
+    severity: str = "low",
+    link: str = "",
+    key: str = "",
+) -> list[Notification]:
+    """Store a notice for each recipient and send it through their channels after commit.
+
+    High severity (and medium for those who ask) goes out at once; the rest waits for the
+    daily digest (``digests.send_digests``). With ``key``, a recipient who already has a notice
+    with that key gets nothing new, so a job that runs twice notifies once. Returns the
+    notifications created now (recipients already notified under ``key`` are left out).
+    Raises ``RegistryError`` (code ``invalid``) for an unknown severity or an empty subject.
+    """
+    if severity not in SEVERITIES:
+        raise RegistryError(INVALID, f"未知的紧急程度“{severity}”，可选：low、medium、high", field="severity")
+    subject = subject.strip()
+    if not subject:
+        raise RegistryError(INVALID, "通知标题不能为空", field="subject")
+    created: list[Notification] = []
+    delivery_ids: list[int] = []
+    seen: set[int] = set()
+    with transaction.atomic():
+        for user in recipients:
+            if user is None or user.pk in seen or not user.is_active:
+                continue
+            seen.add(user.pk)
+            if key and Notification.objects.filter(recipient=user, key=key).exists():
+                continue
+            chosen = prefs.resolve(user)
+            mode = chosen.mode_for(severity)
+            try:
+                with transaction.atomic():  # a concurrent run may have stored the same key
+                    notification = Notification.objects.create(
+                        recipient=user,
+                        subject=subject[:200],
+                        body=body,
+                        severity=severity,
+                        link=link[:500],
+                        key=key[:200],
+                        mode=mode,
+                    )
+            except IntegrityError:
+                if key:
+                    continue
+                raise
+            created.append(notification)
+            if mode == Mode.IMMEDIATE:
+                delivery_ids += [
+                    d.pk
+                    for d in create_deliveries(user, chosen, notification=notification)
+                    if d.state != "skipped"
+                ]
+        if delivery_ids:
+            transaction.on_commit(lambda: dispatch(delivery_ids))
+    return created
+
+
+def create_deliveries(
+    user: Any, chosen: prefs.Resolved, *, notification: Notification | None = None, digest: Any = None
+) -> list[Delivery]:
+    """Create one delivery per chosen outgoing channel (the inbox needs none) and return them.
+
+    A channel the server has not configured, or for which the person gave no address, gets a
+    delivery in state ``skipped`` with the reason, so the record says why nothing was sent.
+    """
+    now = timezone.now()
+    made = []
+    for name in chosen.channels:
+        channel = CHANNELS[name]
+        if channel.always_on:
+            continue
+        address = chosen.addresses.get(name, "")
+        reason = channel.unconfigured_reason() or ("" if address else f"未设置{channel.label}地址")
+        made.append(
+            Delivery.objects.create(
+                recipient=user,
+                channel=name,
+                notification=notification,
+                digest=digest,
+                address=address,
+                state=DeliveryState.SKIPPED if reason else DeliveryState.PENDING,
+                error=reason,
+                next_attempt_at=None if reason else now,
+            )
+        )
+    return made
+
+
+def do_mark_read(user: Any, notification: Notification) -> Notification:
+    """Mark ``user``'s own ``notification`` read (idempotent) and return it."""
+    if notification.recipient_id != user.pk:
+        raise RegistryError("out_of_scope", "只能标记自己的通知")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def do_mark_all_read(user: Any) -> int:
+    """Mark all of ``user``'s unread notifications read; return how many changed."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+@transaction.atomic
+def do_set_preferences(
+    actor: Any,
+    user: Any,
+    *,
+    channels: Iterable[str],
+    email: str = "",
+    wecom_webhook: str = "",
+    qq: str = "",
+    medium_immediate: bool = False,
+) -> Preference:
+    """Save ``user``'s notification channels and addresses and return them.
+
+    Only the person themself may change their preferences. Each chosen channel that needs an
+    address must have a valid one. Raises ``RegistryError`` (``out_of_scope`` or ``invalid`` with
+    the field) otherwise; writes one audit-log entry.
+    """
+    if getattr(actor, "pk", None) != user.pk:
+        raise RegistryError("out_of_scope", "只能修改自己的通知设置")
+    wanted = set(channels)
+    unknown = wanted - set(CHANNELS)
+    if unknown:
+        raise RegistryError(INVALID, f"未知的通知渠道：{'、'.join(sorted(unknown))}", field="channels")
+    given = {"email": email.strip(), "wecom_webhook": wecom_webhook.strip(), "qq": qq.strip()}
+    if not given["email"] and "email" in wanted:
+        given["email"] = prefs.default_email(user)
+    for name in CHANNELS:
+        channel = CHANNELS[name]
+        field = channel.address_field
+        if field is None:
+            continue
+        value = given[field]
+        if name in wanted and not value:
+            raise RegistryError(INVALID, f"选择了“{channel.label}”，但未填写地址", field=field)
+        if value:
+            try:
+                given[field] = channel.validate_address(value)
+            except ValueError as exc:
+                raise RegistryError(INVALID, str(exc), field=field) from None
+    chosen = [name for name in CHANNELS if name in wanted or CHANNELS[name].always_on]
+    pref, created = Preference.objects.select_for_update().get_or_create(user=user)
+    before = None if created else _pref_fields(pref)
+    pref.channels = chosen
+    pref.email = given["email"]
+    pref.wecom_webhook = given["wecom_webhook"]
+    pref.qq = given["qq"]
+    pref.medium_immediate = medium_immediate
+    pref.save()
+    log.append(
+        actor=actor,
+        event=AuditEvent.NOTIFY_PREFERENCES_CHANGED,
+        obj=pref,
+        summary=f"修改通知设置：{'、'.join(CHANNELS[name].label for name in chosen)}",
+        before=before,
+        after=_pref_fields(pref),
+    )
+    return pref
+
+
+def _pref_fields(pref: Preference) -> dict[str, Any]:
+    # The webhook URL carries the robot's secret key: the log keeps only whether one is set.
+    return {
+        "channels": list(pref.channels),
+        "email": pref.email,
+        "wecom_webhook": "已设置" if pref.wecom_webhook else "",
+        "qq": pref.qq,
+        "medium_immediate": pref.medium_immediate,
+    }

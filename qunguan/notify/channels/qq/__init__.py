@@ -1,0 +1,1 @@
+"""QQ private message (QQ私聊) through the running gateway."""
