@@ -276,6 +276,17 @@ def _name(person: Person | None) -> str:
 
 
 @transaction.atomic
+def _one_admin_has_left(groups: Any) -> None:
+    """Mark one admin (not the owner) of an ordinary group as having left (1(2): needs a handover)."""
+    for group in sorted(groups, key=lambda g: g.name):
+        if group.status != GroupStatus.ACTIVE or group.member_count >= 150:
+            continue
+        admin = group.admins.exclude(pk=group.owner_id).order_by("number").first()
+        if admin is not None and admin.administered_groups.count() == 1:
+            actions.do_update_person(None, admin, active=False)
+            return
+
+
 def build(today: dt.date | None = None) -> Built:
     """Build the whole demo school in one transaction and return what was made."""
     b = _Builder(today or timezone.localdate())
@@ -283,6 +294,7 @@ def build(today: dt.date | None = None) -> Built:
     b.build_roster()
     b.assign_heads()
     b.build_groups()
+    _one_admin_has_left(b.groups.values())
     users = build_logins(b)
     people = [p for group in (*b.staff.values(), *b.students.values()) for p in group]
     return Built(units=b.units, people=people, groups=b.groups, users=users)

@@ -2,7 +2,8 @@
 
 They make the membership checks visible in the demo: two groups of one unit with nearly the
 same members (4(1) duplicate), a group whose only member list is four months old and which has
-no stored messages (4(1) inactive), and a stranger in a group (1(3) real name). The groups are
+no stored messages (4(1) inactive), a stranger in a group (1(3) real name), and a member whose
+QQ account was reported stolen (3(6) account incident). The groups are
 chosen among those that break no other rule and have no demo chats, so that every other
 breach and near miss of the demo stays as it was.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from qunguan.demo.chats import chat_groups
+from qunguan.incidents.actions import do_report_incident
 from qunguan.members.actions import MemberImport, do_import_members
 from qunguan.registry.checks import run_checks
 from qunguan.registry.models import Group, GroupStatus, Person
@@ -86,4 +88,22 @@ def import_demo_members(groups: Iterable[Group], today: dt.date) -> list[MemberI
             if people:
                 path = _write(Path(tmp) / f"{group.account}.csv", group, people)
                 done.append(do_import_members(None, group, path, taken_at=at(120)))
+    _report_stolen_account([m.snapshot.group for m in done])
     return done
+
+
+def _report_stolen_account(groups: list[Group]) -> None:
+    """Report the account of one ordinary member (not the owner) of a demo member list as stolen."""
+    for group in groups:
+        people = list(
+            Person.objects.filter(unit__path__startswith=group.unit.path, active=True).order_by("number")[:2]
+        )
+        if len(people) == 2:
+            do_report_incident(
+                None,
+                platform=group.platform,
+                account=_account(group, people[1].number),
+                kind="stolen",
+                description="本人QQ号被盗，盗号者可能冒充本人在群里发消息或索要验证码。",
+            )
+            return

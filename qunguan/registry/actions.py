@@ -11,9 +11,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Model
+from django.utils import timezone
 
 from qunguan.auditlog import log
 from qunguan.auditlog.events import AuditEvent
@@ -321,16 +323,44 @@ def _field_label(name: str) -> str:
     return str(getattr(Group._meta.get_field(name), "verbose_name", name))
 
 
+def restore_deadline(group: Group) -> dt.date | None:
+    """Return the last day a dissolved group can be restored (``QUNGUAN_RESTORE_DAYS`` after it)."""
+    if group.status != GroupStatus.DISSOLVED or group.dissolved_on is None:
+        return None
+    return group.dissolved_on + dt.timedelta(days=settings.QUNGUAN_RESTORE_DAYS)
+
+
 @transaction.atomic
-def do_dissolve_group(actor: Any, group: Group, *, on: dt.date, reason: str = "") -> Group:
-    """Mark a group dissolved (解散) on a date; it stays in the registry with its history."""
+def do_dissolve_group(
+    actor: Any,
+    group: Group,
+    *,
+    on: dt.date,
+    reason: str = "",
+    evidence: UploadedFile | None = None,
+) -> Group:
+    """Mark a group dissolved (解散) on a date, with the evidence if given; return it.
+
+    It stays in the registry with its history and can be restored for ``QUNGUAN_RESTORE_DAYS``.
+    Raises RegistryError (``out_of_scope``, ``invalid`` when already dissolved).
+    """
     _require_manage(actor, group.unit)
+    if group.status == GroupStatus.DISSOLVED:
+        raise RegistryError(errors.INVALID, f"群组“{group.name}”已经解散。", field="status")
     before = group_snapshot(group)
+    before["dissolution_evidence"] = group.dissolution_evidence.name or ""
     group.status = GroupStatus.DISSOLVED
     group.dissolved_on = on
     group.running_normally = False
+    if evidence is not None:
+        from qunguan.approvals.attachments import check_attachment
+
+        check_attachment(evidence)
+        group.dissolution_evidence.save(evidence.name or "evidence", evidence, save=False)
     group.save()
-    old, new = _diff(before, group_snapshot(group))
+    after = group_snapshot(group)
+    after["dissolution_evidence"] = group.dissolution_evidence.name or ""
+    old, new = _diff(before, after)
     log.append(
         actor=actor,
         event=AuditEvent.GROUP_DISSOLVED,
@@ -339,6 +369,125 @@ def do_dissolve_group(actor: Any, group: Group, *, on: dt.date, reason: str = ""
         summary=f"解散群组“{group.name}”" + (f"：{reason}" if reason else ""),
         before=old,
         after={**new, "reason": reason},
+    )
+    return group
+
+
+@transaction.atomic
+def do_restore_group(actor: Any, group: Group, *, today: dt.date | None = None) -> Group:
+    """Bring a dissolved group back into the active registry within the restore window; return it.
+
+    A group with an end date comes back as temporary, any other as long-term. Raises
+    RegistryError (``out_of_scope``; ``invalid`` when not dissolved or the window has passed).
+    """
+    _require_manage(actor, group.unit)
+    deadline = restore_deadline(group)
+    if deadline is None:
+        raise RegistryError(errors.INVALID, f"群组“{group.name}”没有解散，无需恢复。", field="status")
+    today = today or timezone.localdate()
+    if today > deadline:
+        raise RegistryError(
+            errors.INVALID,
+            f"群组“{group.name}”已于 {group.dissolved_on:%Y-%m-%d} 解散，超过 "
+            f"{settings.QUNGUAN_RESTORE_DAYS} 天的恢复期限（{deadline:%Y-%m-%d}），不能再恢复。",
+            field="status",
+        )
+    before = group_snapshot(group)
+    group.status = GroupStatus.TEMPORARY if group.end_date else GroupStatus.ACTIVE
+    group.dissolved_on = None
+    group.running_normally = True
+    group.save()
+    old, new = _diff(before, group_snapshot(group))
+    log.append(
+        actor=actor,
+        event=AuditEvent.GROUP_RESTORED,
+        obj=group,
+        unit_path=group.unit.path,
+        summary=f"恢复已解散的群组“{group.name}”",
+        before=old,
+        after=new,
+    )
+    return group
+
+
+def _require_manage_or_approval(actor: Any, group: Group, approval: Any, kind: str) -> None:
+    """Allow the change to whoever manages the unit, or to anyone acting on an effective approval."""
+    if approval is None:
+        _require_manage(actor, group.unit)
+        return
+    from qunguan.approvals.models import EFFECTIVE_STATES
+
+    if approval.group_id != group.pk or approval.kind != kind or approval.state not in EFFECTIVE_STATES:
+        raise RegistryError(errors.OUT_OF_SCOPE, "该审批未生效，不能据此变更群组。")
+
+
+@transaction.atomic
+def do_handover_group(
+    actor: Any,
+    group: Group,
+    *,
+    owner: Person | None,
+    admins: Iterable[Person] | None = None,
+    approval: Any = None,
+) -> Group:
+    """Hand the group over to a new owner (and admins when given) — 群主/管理员转交, 1(2); return it.
+
+    Done by the managing unit, or on an effective handover approval (``approval``), whose id is
+    kept in the history. Raises RegistryError (``out_of_scope``).
+    """
+    _require_manage_or_approval(actor, group, approval, "handover")
+    before = group_snapshot(group)
+    if owner is not None:
+        group.owner = owner
+    group.save()
+    if admins is not None:
+        group.admins.set(list(admins))
+    old, new = _diff(before, group_snapshot(group))
+    by = f"（依据审批 #{approval.pk}）" if approval is not None else ""
+    log.append(
+        actor=actor,
+        event=AuditEvent.GROUP_HANDED_OVER,
+        obj=group,
+        unit_path=group.unit.path,
+        summary=f"群组“{group.name}”的群主/管理员转交{by}",
+        before=old,
+        after={**new, "approval": approval.pk if approval is not None else None},
+    )
+    return group
+
+
+@transaction.atomic
+def do_mark_official(actor: Any, group: Group, *, approval: Any = None) -> Group:
+    """Mark the group as its unit's official group (官方群, 3(3)); return it.
+
+    Raises RegistryError (``out_of_scope``; ``duplicate_official`` when the unit already has one).
+    """
+    _require_manage_or_approval(actor, group, approval, "official")
+    other = (
+        Group.objects.filter(unit=group.unit, is_official=True)
+        .exclude(pk=group.pk)
+        .exclude(status=GroupStatus.DISSOLVED)
+        .first()
+    )
+    if other is not None:
+        raise RegistryError(
+            errors.DUPLICATE_OFFICIAL,
+            f"“{group.unit.name}”已有官方群“{other.name}”，每个单位只建一个官方群。",
+            field="group",
+        )
+    if group.is_official:
+        return group
+    group.is_official = True
+    group.save(update_fields=["is_official", "updated_at"])
+    by = f"（依据审批 #{approval.pk}）" if approval is not None else ""
+    log.append(
+        actor=actor,
+        event=AuditEvent.GROUP_MARKED_OFFICIAL,
+        obj=group,
+        unit_path=group.unit.path,
+        summary=f"群组“{group.name}”登记为“{group.unit.name}”的官方群{by}",
+        before={"is_official": False},
+        after={"is_official": True, "approval": approval.pk if approval is not None else None},
     )
     return group
 

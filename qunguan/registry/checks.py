@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from qunguan.approvals.models import EFFECTIVE_STATES, Approval
+from qunguan.approvals.models import EFFECTIVE_STATES, OPEN_STATES, Approval
 from qunguan.registry.models import Group, GroupStatus
 
 
@@ -50,6 +50,12 @@ class GroupFacts:
     member_statuses: frozenset[tuple[str, int]] = field(default_factory=frozenset)
     member_keys: frozenset[str] = field(default_factory=frozenset)
     last_message_at: dt.datetime | None = None
+    # People named as owner or admin whom the roster marks as gone (毕业/调离/退休), as
+    # "群主 王建国" / "管理员 李秀兰", and whether a handover request is already under way.
+    departed: tuple[str, ...] = ()
+    handover_pending: bool = False
+    # Open account incidents (3(6)) of accounts in the latest member list, as "QQ 12345（被盗）".
+    incident_accounts: tuple[str, ...] = ()
 
     def approved(self, kind: str) -> bool:
         return any(k == kind for k, _ in self.approvals)
@@ -160,6 +166,27 @@ def check_temporary_overdue(groups: Sequence[GroupFacts], ctx: CheckContext) -> 
             )
 
 
+@registry_check("needs_handover", "1(2)", "群主/管理员已离校离岗，需转交")
+def check_needs_handover(groups: Sequence[GroupFacts], ctx: CheckContext) -> Iterator[Breach]:
+    for g in groups:
+        if not g.departed:
+            continue
+        who = "、".join(g.departed)
+        if g.handover_pending:
+            yield _breach("needs_handover", g, f"{who}已不在校/在岗，转交审批办理中")
+        else:
+            yield _breach("needs_handover", g, f"{who}已不在校/在岗，请本单位发起群主/管理员转交审批")
+
+
+@registry_check("account_incident", "3(6)", "群内有账号报告遗失、被盗或出借")
+def check_account_incidents(groups: Sequence[GroupFacts], ctx: CheckContext) -> Iterator[Breach]:
+    for g in groups:
+        if g.incident_accounts:
+            yield _breach(
+                "account_incident", g, f"账号事件未结：{'、'.join(g.incident_accounts)}，请核实并提醒群成员"
+            )
+
+
 @registry_check("no_admin", "1(2)", "未指定管理员")
 def check_admin_designated(groups: Sequence[GroupFacts], ctx: CheckContext) -> Iterator[Breach]:
     for g in groups:
@@ -187,21 +214,52 @@ def check_registration_complete(groups: Sequence[GroupFacts], ctx: CheckContext)
             yield _breach("incomplete_registration", g, "缺少：" + "、".join(missing))
 
 
-def collect_facts(groups: QuerySet[Group]) -> list[GroupFacts]:
-    """Return the facts of every group in ``groups`` that is not dissolved (six queries)."""
+def _departed(rows: Sequence[Group]) -> dict[int, tuple[str, ...]]:
+    """Return, per group, its owner and admins whom the roster marks as no longer there."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for g in rows:
+        if g.owner is not None and not g.owner.active:
+            out[g.pk].append(f"群主 {g.owner.name}")
+    through = Group.admins.through.objects.filter(group__in=[g.pk for g in rows], person__active=False)
+    for group_id, name in through.values_list("group_id", "person__name").order_by(
+        "group_id", "person__name"
+    ):
+        out[group_id].append(f"管理员 {name}")
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def collect_facts(groups: QuerySet[Group], *, today: dt.date | None = None) -> list[GroupFacts]:
+    """Return the facts of every group in ``groups`` that is not dissolved (about ten queries).
+
+    An approval counts when approved or filed and, if it has a validity date, not expired on
+    ``today`` (default: the local date).
+    """
+    today = today or timezone.localdate()
     rows = list(
         groups.exclude(status=GroupStatus.DISSOLVED)
-        .select_related("unit")
+        .select_related("unit", "owner")
         .annotate(n_admins=Count("admins", distinct=True))
         .order_by("unit__path", "name")
     )
+    ids = [g.pk for g in rows]
     approvals: dict[int, set[tuple[str, int | None]]] = defaultdict(set)
-    for a in Approval.objects.filter(group__in=[g.pk for g in rows], state__in=EFFECTIVE_STATES):
+    for a in Approval.objects.filter(group__in=ids, state__in=EFFECTIVE_STATES).exclude(
+        valid_until__lt=today
+    ):
         approvals[a.group_id].add((a.kind, a.max_members))
+    pending = set(
+        Approval.objects.filter(group__in=ids, kind="handover", state__in=OPEN_STATES).values_list(
+            "group_id", flat=True
+        )
+    )
+    departed = _departed(rows)
+    from qunguan.incidents.facts import incident_facts
+
+    incidents = incident_facts(rows)
     # Imported late: the members app builds on the registry, not the other way round.
     from qunguan.members.facts import membership_facts
 
-    membership = membership_facts([g.pk for g in rows])
+    membership = membership_facts(ids)
     return [
         GroupFacts(
             id=g.pk,
@@ -221,6 +279,9 @@ def collect_facts(groups: QuerySet[Group]) -> list[GroupFacts]:
             purpose=g.purpose,
             has_rules=bool(g.rules_document),
             approvals=frozenset(approvals.get(g.pk, ())),
+            departed=departed.get(g.pk, ()),
+            handover_pending=g.pk in pending,
+            incident_accounts=incidents.get(g.pk, ()),
             **membership.get(g.pk, {}),
         )
         for g in rows
@@ -237,10 +298,51 @@ def run_checks(
         inactive_days=settings.QUNGUAN_INACTIVE_DAYS,
         duplicate_jaccard=settings.QUNGUAN_DUPLICATE_JACCARD,
     )
-    facts = collect_facts(groups)
+    facts = collect_facts(groups, today=ctx.today)
     wanted = set(kinds) if kinds is not None else set(CHECKS)
     breaches: list[Breach] = []
     for check in CHECKS.values():
         if check.kind in wanted:
             breaches.extend(check.fn(facts, ctx))
     return breaches
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A temporary group (临时群) whose end date is near or past, for the unit to act on."""
+
+    group_id: int
+    group_name: str
+    unit_id: int
+    unit_name: str
+    end_date: dt.date
+    days_left: int  # negative once overdue
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+
+def due_reminders(
+    today: dt.date, *, within_days: int | None = None, groups: QuerySet[Group] | None = None
+) -> list[Reminder]:
+    """Return the temporary groups whose end date falls within ``within_days`` of ``today``
+    (default ``QUNGUAN_TEMPORARY_REMIND_DAYS``) or has passed, soonest first.
+
+    Groups kept by an effective retention approval are left out. It only reads; the scheduler
+    decides whom to remind and how often.
+    """
+    days = settings.QUNGUAN_TEMPORARY_REMIND_DAYS if within_days is None else within_days
+    qs = (groups if groups is not None else Group.objects.all()).filter(
+        status=GroupStatus.TEMPORARY, end_date__isnull=False, end_date__lte=today + dt.timedelta(days=days)
+    )
+    kept = set(
+        Approval.objects.filter(kind="retention", state__in=EFFECTIVE_STATES, group__in=qs)
+        .exclude(valid_until__lt=today)
+        .values_list("group_id", flat=True)
+    )
+    return [
+        Reminder(g.pk, g.name, g.unit_id, g.unit.name, g.end_date, (g.end_date - today).days)
+        for g in qs.select_related("unit").order_by("end_date", "pk")
+        if g.pk not in kept and g.end_date is not None
+    ]

@@ -97,6 +97,10 @@ def rules_upload_to(instance: Group, filename: str) -> str:
     return f"group-rules/{instance.platform}-{instance.account}/{filename}"
 
 
+def dissolution_upload_to(instance: Group, filename: str) -> str:
+    return f"group-dissolutions/{instance.platform}-{instance.account}/{filename}"
+
+
 class Group(models.Model):
     """A registered work group (工作群). "谁建群、谁管理": the owner answers for it."""
 
@@ -125,6 +129,8 @@ class Group(models.Model):
     status = models.CharField("状态", max_length=10, choices=GroupStatus.choices, default=GroupStatus.ACTIVE)
     end_date = models.DateField("结束日期", null=True, blank=True, help_text="临时群的工作结束日期")
     dissolved_on = models.DateField("解散日期", null=True, blank=True)
+    # What proves the dissolution (解散证明): a screenshot or notice, kept outside the web root.
+    dissolution_evidence = models.FileField("解散证明", upload_to=dissolution_upload_to, blank=True)
     running_normally = models.BooleanField("是否正常运行", default=True)
     rules_document = models.FileField("管理办法", upload_to=rules_upload_to, blank=True)
     notes = models.TextField("备注", blank=True)
