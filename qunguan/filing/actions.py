@@ -15,6 +15,7 @@ from qunguan.auditlog import log
 from qunguan.auditlog.events import AuditEvent
 from qunguan.filing.docx_writer import write_docx
 from qunguan.filing.form import FilingForm, build_filing_form
+from qunguan.filing.pdf_writer import write_pdf
 from qunguan.filing.xlsx_writer import write_xlsx
 from qunguan.registry import access, errors
 from qunguan.registry.actions import _require_manage
@@ -25,6 +26,7 @@ from qunguan.registry.models import Unit
 WRITERS: dict[str, Callable[[FilingForm], bytes]] = {
     "xlsx": write_xlsx,
     "docx": write_docx,
+    "pdf": write_pdf,
 }
 
 # Characters that no file name may hold on Windows, macOS or Linux.
@@ -53,7 +55,7 @@ def _filler(actor: Any) -> str:
 def do_export_filing(
     actor: Any, unit: Unit, fmt: str, *, filing_date: dt.date | None = None
 ) -> tuple[str, bytes]:
-    """Return ``(filename, content)`` of ``unit``'s 备案登记表 as ``fmt`` ("xlsx" or "docx").
+    """Return ``(filename, content)`` of ``unit``'s 备案登记表 as ``fmt`` ("xlsx", "docx" or "pdf").
 
     Only the supervisor and the managers of the unit's subtree may export; ``actor=None`` is
     the system and may export any unit. Contacts are in full for users allowed to see personal
@@ -66,7 +68,9 @@ def do_export_filing(
     _require_manage(actor, unit)
     writer = WRITERS.get(fmt)
     if writer is None:
-        raise RegistryError(errors.INVALID, f"不支持的导出格式“{fmt}”，请选择 xlsx 或 docx。", field="fmt")
+        raise RegistryError(
+            errors.INVALID, f"不支持的导出格式“{fmt}”，请选择 xlsx、docx 或 pdf。", field="fmt"
+        )
     day = filing_date or timezone.localdate()
     reveal = actor is None or access.can_see_personal_data(actor, unit)
     form = build_filing_form(

@@ -25,8 +25,9 @@ listed: the form states the groups that exist (第四条第一款 asks units to 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db.models import Prefetch
 
@@ -68,6 +69,7 @@ SIGNATURE_LINE = (
 YES, NO = "是", "否"
 
 Cell = str | int
+T = TypeVar("T")
 
 
 def chinese_date(day: dt.date) -> str:
@@ -223,20 +225,50 @@ def build_filing_form(
     (部门负责人) is the unit's head, blank when none is recorded, to be written in by hand.
     Contacts are in full when ``reveal_contacts``, masked (138****8000) otherwise.
     """
-    by_platform: dict[str, list[Group]] = {}
-    for group in filing_groups(unit):
-        by_platform.setdefault(group.platform, []).append(group)
+    columns = arrange_columns(
+        [(group.platform, group) for group in filing_groups(unit)],
+        lambda category, group: _column(category, group, unit, reveal_contacts),
+    )
+    return assemble_form(
+        unit, columns, filing_date=filing_date, school=school, filler=filler, reveal_contacts=reveal_contacts
+    )
+
+
+def arrange_columns(
+    items: Iterable[tuple[str, T]], make: Callable[[str, T], FilingColumn]
+) -> list[FilingColumn]:
+    """Return the annex's columns for ``(platform, item)`` pairs, in the annex's platform order.
+
+    ``make(category, item)`` builds one group's column ("QQ群2"); the annex's blank slots are
+    added where a platform has fewer than three groups.
+    """
+    by_platform: dict[str, list[T]] = {}
+    for platform, item in items:
+        by_platform.setdefault(platform, []).append(item)
     platforms = [*PLATFORM_ORDER, *sorted(set(by_platform) - set(PLATFORM_ORDER))]
     columns: list[FilingColumn] = []
     for platform in platforms:
-        groups = by_platform.get(platform, [])
+        found = by_platform.get(platform, [])
         label = PLATFORM_LABELS.get(platform, platform)
-        for n in range(1, max(len(groups), ANNEX_SLOTS.get(platform, 0)) + 1):
+        for n in range(1, max(len(found), ANNEX_SLOTS.get(platform, 0)) + 1):
             category = f"{label}{n}"
-            if n <= len(groups):
-                columns.append(_column(category, groups[n - 1], unit, reveal_contacts))
+            if n <= len(found):
+                columns.append(make(category, found[n - 1]))
             else:
                 columns.append(FilingColumn(category=category))
+    return columns
+
+
+def assemble_form(
+    unit: Unit,
+    columns: Sequence[FilingColumn],
+    *,
+    filing_date: dt.date,
+    school: str,
+    filler: str = "",
+    reveal_contacts: bool,
+) -> FilingForm:
+    """Return the form of ``unit`` with ``columns``: the header lines from the unit's head and liaison."""
     header = (
         ("填报部门（签字、盖章）", unit.name),
         ("部门负责人", unit.head.name if unit.head else ""),

@@ -51,7 +51,7 @@ def test_runs_as_a_user_with_that_users_scope(cast, tmp_path):
         (["--unit", "不存在系"], "没有找到单位“不存在系”，请填写单位 id 或完整名称。"),
         (["--unit", "99999"], "没有找到单位“99999”，请填写单位 id 或完整名称。"),
         ([], "请用 --unit 指定单位（单位 id 或完整名称）。"),
-        (["--unit", "作曲系", "--format", "pdf"], "不支持的导出格式“pdf”，请选择 xlsx、docx。"),
+        (["--unit", "作曲系", "--format", "odt"], "不支持的导出格式“odt”，请选择 xlsx、docx、pdf。"),
         (
             ["--unit", "作曲系", "--date", "2025-3-5x"],
             "填报日期“2025-3-5x”格式不对，应为 YYYY-MM-DD，例如 2025-03-05。",

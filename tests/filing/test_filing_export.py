@@ -89,9 +89,9 @@ def test_roles_that_do_not_manage_the_unit_cannot_export_it(cast, who):
 
 def test_an_unknown_format_is_refused(cast):
     with pytest.raises(RegistryError) as exc:
-        do_export_filing(cast.supervisor, cast.composition, "pdf", filing_date=FILING_DATE)
+        do_export_filing(cast.supervisor, cast.composition, "odt", filing_date=FILING_DATE)
     assert exc.value.code == errors.INVALID
-    assert exc.value.message == "不支持的导出格式“pdf”，请选择 xlsx 或 docx。"
+    assert exc.value.message == "不支持的导出格式“odt”，请选择 xlsx、docx 或 pdf。"
     assert not exports().exists()
 
 

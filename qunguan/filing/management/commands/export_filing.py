@@ -23,14 +23,14 @@ FORMATS = "、".join(WRITERS)
 
 
 class Command(BaseCommand):
-    help = "导出单位的备案登记表（管理办法附件），xlsx 或 docx 格式，可直接打印、签字、盖章。"
+    help = "导出单位的备案登记表（管理办法附件），xlsx、docx 或 pdf 格式，可直接打印、签字、盖章。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         # --unit and --format are checked in handle(), not by argparse, so that a mistake is
         # reported in one Chinese sentence rather than in argparse's English usage message.
         parser.add_argument("--unit", help="单位 id 或完整名称，例如 作曲系（必填）")
         parser.add_argument(
-            "--format", dest="fmt", default="xlsx", metavar="xlsx|docx", help="文件格式（默认 xlsx）"
+            "--format", dest="fmt", default="xlsx", metavar="xlsx|docx|pdf", help="文件格式（默认 xlsx）"
         )
         parser.add_argument("--date", dest="filing_date", metavar="YYYY-MM-DD", help="填报日期（默认今天）")
         parser.add_argument(

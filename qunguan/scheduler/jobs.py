@@ -1,0 +1,107 @@
+"""Every scheduled job of qunguan, in one table. Each is idempotent: running it twice changes nothing twice.
+
+Jobs of parts that may not be installed (digests of ``qunguan.notify``, temporary-group
+reminders) look their function up when they run; a missing one makes the job "skipped" with a
+logged note, never a failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from qunguan.scheduler.runner import Skip
+from qunguan.scheduler.table import SHANGHAI, job
+
+
+def optional(*paths: str) -> Callable[..., Any]:
+    """Return the first importable function among ``"module:function"`` paths; raise Skip if none is."""
+    for path in paths:
+        module_name, _, name = path.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        fn = getattr(module, name, None)
+        if callable(fn):
+            return fn
+    raise Skip(f"未安装：{'、'.join(p.replace(':', '.') for p in paths)}")
+
+
+@job("campaign_reminders", every=dt.timedelta(hours=1), title="年度填报截止提醒（前一周、前一天、逾期）")
+def campaign_reminders(now: dt.datetime) -> str:
+    from qunguan.campaigns.reminders import do_send_deadline_reminders
+
+    return f"发送提醒 {do_send_deadline_reminders(now=now)} 条"
+
+
+@job("registry_checks", at="06:30", title="每日登记检查汇总")
+def registry_checks(now: dt.datetime) -> str:
+    from qunguan.registry.checks import run_checks
+    from qunguan.registry.models import Group, GroupStatus
+    from qunguan.scheduler.actions import do_record_check_summary
+
+    day = now.astimezone(SHANGHAI).date()
+    groups = Group.objects.exclude(status=GroupStatus.DISSOLVED)
+    breaches = run_checks(groups, today=day)
+    summary = do_record_check_summary(
+        day=day, groups=groups.count(), kinds=[b.kind for b in breaches], now=now
+    )
+    return f"{summary.groups} 个群组，{summary.total} 个问题"
+
+
+@job("notify_digests", every=dt.timedelta(minutes=30), title="发送每日通知摘要")
+def notify_digests(now: dt.datetime) -> str:
+    send = optional("qunguan.notify.digests:send_digests", "qunguan.notify.digest:send_digests")
+    return str(send(now))
+
+
+@job("temporary_group_reminders", at="08:30", title="临时群到期与逾期提醒")
+def temporary_group_reminders(now: dt.datetime) -> str:
+    due = optional(
+        "qunguan.approvals.reminders:due_reminders",
+        "qunguan.registry.reminders:due_reminders",
+        "qunguan.registry.checks:due_reminders",
+    )
+    from qunguan.campaigns import notices
+    from qunguan.registry.models import Unit
+
+    today = now.astimezone(SHANGHAI).date()
+    reminders = due(today)
+    week = today.isocalendar()
+    units = Unit.objects.in_bulk({r.unit_id for r in reminders})
+    for r in reminders:
+        if r.overdue:
+            # once a week until the group is dissolved or kept by an approval
+            key = f"temporary-{r.group_id}-{r.end_date}-overdue-{week.year}w{week.week}"
+            subject = f"临时群“{r.group_name}”已过结束日期"
+            body = f"临时群“{r.group_name}”的工作已于 {r.end_date:%Y-%m-%d} 结束，请解散该群，或申请保留并指定专人监管（第三条第五款）。"
+        else:
+            key = f"temporary-{r.group_id}-{r.end_date}-soon"
+            subject = f"临时群“{r.group_name}”即将到期"
+            body = f"临时群“{r.group_name}”将于 {r.end_date:%Y-%m-%d} 结束（还有 {r.days_left} 天），届时请解散或申请保留。"
+        notices.notify(
+            notices.liaisons(units[r.unit_id]),
+            subject=subject,
+            body=body,
+            severity="high" if r.overdue else "medium",
+            link=notices.link("group_detail", r.group_id),
+            key=key,
+        )
+    return f"{len(reminders)} 个临时群"
+
+
+@job("notify_deliveries", every=dt.timedelta(minutes=1), title="重试未送达的通知（邮件、企业微信、QQ）")
+def notify_deliveries(now: dt.datetime) -> str:
+    from qunguan.notify.delivery import deliver_due
+
+    return str(deliver_due(now))
+
+
+@job("search_index", every=dt.timedelta(minutes=10), title="把新导入的聊天记录加入检索索引")
+def search_index(now: dt.datetime) -> str:
+    from qunguan.chats.search import catch_up
+
+    return f"新索引 {catch_up()} 条消息"
