@@ -23,9 +23,10 @@ from django.utils import timezone
 from qunguan.audit import Auditor, redact
 from qunguan.audit import Finding as AuditFinding
 from qunguan.audit.detectors.base import MessageContext
-from qunguan.audit.mask import MESSAGE_LEVEL_CATEGORIES
+from qunguan.audit.mask import is_message_level
 from qunguan.auditlog import log
 from qunguan.auditlog.events import AuditEvent
+from qunguan.chats import allowlist
 from qunguan.chats.models import ChatMessage, Finding, ImportBatch, ImportState, MessageKind
 from qunguan.ingest import ChatRecord, Reject
 from qunguan.ingest import formats as chat_formats
@@ -226,14 +227,43 @@ def _position(fh: Any) -> int:
         return 0
 
 
-def _store(
-    batch: ImportBatch,
+@dataclass
+class StoredRecords:
+    """What ``store_records`` did with one list of records."""
+
+    messages: list[ChatMessage] = field(default_factory=list)  # newly stored, in input order
+    findings: list[Finding] = field(default_factory=list)  # audit findings on those messages
+    duplicates: int = 0  # records already stored, or repeated within the list
+    refused: list[tuple[ChatRecord, Group | None]] = field(default_factory=list)  # outside the actor's scope
+    unregistered: dict[tuple[str, str], int] = field(
+        default_factory=dict
+    )  # (platform, account/name) → messages
+
+
+def store_records(
     records: list[ChatRecord],
-    binder: _GroupBinder,
-    rejects: _Rejects,
-    summary: ImportSummary,
-) -> None:
-    """Store one batch of records in one transaction: new messages, recalls, findings, counts."""
+    *,
+    actor: Any = None,
+    group: Group | None = None,
+    batch: ImportBatch | None = None,
+) -> StoredRecords:
+    """Store ``records`` once each, bound to their registered groups, audited; return what happened.
+
+    The one path by which chat messages enter the database, whether from an export file
+    (``do_import_chat_file``) or live from the bot gateway. In one transaction: records whose
+    fingerprint is stored already are skipped as duplicates, the others are bound to a registered
+    group (their own account, else ``group``, else an exact name the actor can see), recall records
+    mark the message they recall, and every new text message is audited and its findings stored.
+    Records of a group the actor may not add to are not stored but returned in ``refused``.
+    ``actor=None`` is the system (the operator's command or the gateway) and may add to any group.
+    """
+    return _store_records(records, _GroupBinder(actor, group), batch)
+
+
+def _store_records(
+    records: list[ChatRecord], binder: _GroupBinder, batch: ImportBatch | None
+) -> StoredRecords:
+    result = StoredRecords()
     unique: dict[str, ChatRecord] = {}
     for record in records:
         unique.setdefault(record.fingerprint(), record)
@@ -241,8 +271,8 @@ def _store(
         known = set(
             ChatMessage.objects.filter(fingerprint__in=list(unique)).values_list("fingerprint", flat=True)
         )
-        # Repeated inside this batch (overlapping exports concatenated) or stored by an earlier import.
-        batch.duplicates += len(records) - len(unique) + len(known)
+        # Repeated inside this list (overlapping exports concatenated) or stored earlier.
+        result.duplicates = len(records) - len(unique) + len(known)
         new: list[ChatMessage] = []
         recalls: list[ChatRecord] = []
         for fingerprint, record in unique.items():
@@ -250,32 +280,53 @@ def _store(
                 continue
             group = binder.bind(record)
             if not binder.allowed(group):
-                batch.rejected += 1
-                rejects.add(
-                    Reject(record.line, f"您无权导入群组“{group.name if group else ''}”的记录", record.text)
-                )
+                result.refused.append((record, group))
                 continue
             if group is None:
                 key = (record.platform, record.group_account or record.group_name or "（未命名）")
-                summary.unregistered[key] = summary.unregistered.get(key, 0) + 1
+                result.unregistered[key] = result.unregistered.get(key, 0) + 1
             new.append(_message(batch, record, group, fingerprint))
             if record.kind == "recall" and record.recalls_message_id:
                 recalls.append(record)
         ChatMessage.objects.bulk_create(new, batch_size=500)
-        batch.stored += len(new)
+        result.messages = new
         for record in recalls:
             ChatMessage.objects.filter(
                 platform=record.platform,
                 group_account=record.group_account or "",
                 message_id=record.recalls_message_id,
             ).update(recalled=True)
-        findings = _audit(new)
-        Finding.objects.bulk_create(findings, batch_size=500)
-        batch.findings += len(findings)
+        result.findings = _audit(new)
+        Finding.objects.bulk_create(result.findings, batch_size=500)
+    return result
+
+
+def _store(
+    batch: ImportBatch,
+    records: list[ChatRecord],
+    binder: _GroupBinder,
+    rejects: _Rejects,
+    summary: ImportSummary,
+) -> None:
+    """Store one batch of an import in one transaction: new messages, recalls, findings, counts."""
+    with transaction.atomic():
+        result = _store_records(records, binder, batch)
+        batch.duplicates += result.duplicates
+        for record, group in result.refused:
+            batch.rejected += 1
+            rejects.add(
+                Reject(record.line, f"您无权导入群组“{group.name if group else ''}”的记录", record.text)
+            )
+        for key, count in result.unregistered.items():
+            summary.unregistered[key] = summary.unregistered.get(key, 0) + count
+        batch.stored += len(result.messages)
+        batch.findings += len(result.findings)
         batch.save(update_fields=["read", "stored", "duplicates", "rejected", "findings"])
 
 
-def _message(batch: ImportBatch, record: ChatRecord, group: Group | None, fingerprint: str) -> ChatMessage:
+def _message(
+    batch: ImportBatch | None, record: ChatRecord, group: Group | None, fingerprint: str
+) -> ChatMessage:
     return ChatMessage(
         group=group,
         platform=record.platform,
@@ -302,12 +353,13 @@ def _audit(messages: list[ChatMessage]) -> list[Finding]:
         context = MessageContext(
             group=msg.group_account or None, sender=msg.sender_id or None, timestamp=msg.sent_at.timestamp()
         )
-        found = engine.scan(msg.text, context)
+        # What a reviewer allow-listed (a phrase, or a sender under a rule) is not reported again.
+        found = allowlist.filter_findings(msg, engine.scan(msg.text, context))
         # A whole-message finding (chatter, rumour …) quotes the message itself as evidence; cut
         # that quote from the redacted text so that no phone or ID number is ever stored in it.
         redacted = redact(msg.text, found) if found else msg.text
         for f in found:
-            evidence = f.evidence if f.category not in MESSAGE_LEVEL_CATEGORIES else _quote(redacted, f)
+            evidence = _quote(redacted, f) if is_message_level(f.category, f.rule) else f.evidence
             out.append(
                 Finding(
                     message=msg,
@@ -347,4 +399,11 @@ def _log_import(actor: Any, summary: ImportSummary) -> None:
         )
 
 
-__all__ = ["BATCH_SIZE", "FormatError", "ImportSummary", "do_import_chat_file"]
+__all__ = [
+    "BATCH_SIZE",
+    "FormatError",
+    "ImportSummary",
+    "StoredRecords",
+    "do_import_chat_file",
+    "store_records",
+]

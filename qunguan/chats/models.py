@@ -139,3 +139,163 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} {self.evidence}"
+
+
+class AllowListKind(models.TextChoices):
+    PHRASE = "phrase", "短语"
+    SENDER_RULE = "sender_rule", "发送者 + 规则"
+
+
+class AllowListEntry(models.Model):
+    """A phrase, or a sender and rule, that later imports and scans no longer report (白名单).
+
+    ``unit`` is where it holds (its subtree); ``None`` is school-wide, which only the supervisor
+    decides. A phrase entry drops a finding whose span lies inside an occurrence of the phrase;
+    a sender + rule entry drops the findings of that rule on that sender's messages.
+    """
+
+    kind = models.CharField("类型", max_length=12, choices=AllowListKind.choices)
+    unit = models.ForeignKey(
+        "registry.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="适用单位",
+    )
+    phrase = models.CharField("短语", max_length=200, blank=True)
+    platform = models.CharField(max_length=10, blank=True)
+    sender_id = models.CharField(max_length=64, blank=True)
+    sender_name = models.CharField(max_length=100, blank=True)
+    rule = models.CharField("规则", max_length=80, blank=True)
+    category = models.CharField("类别", max_length=40, blank=True)
+    reason = models.CharField("原因", max_length=300, blank=True)
+    source_finding = models.ForeignKey(
+        Finding, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "白名单条目"
+
+    def __str__(self) -> str:
+        return self.phrase or f"{self.sender_name or self.sender_id} · {self.rule}"
+
+
+class WarningStatus(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+
+
+class SenderWarning(models.Model):
+    """A warning (警告) to the sender of a finding; the bot gateway delivers the pending ones."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="warnings")
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    platform = models.CharField(max_length=10)
+    sender_id = models.CharField(max_length=64, blank=True)
+    sender_name = models.CharField(max_length=100, blank=True)
+    text = models.CharField("警告内容", max_length=500)
+    status = models.CharField(
+        "发送状态", max_length=10, choices=WarningStatus.choices, default=WarningStatus.PENDING
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivery_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "警告"
+        indexes = [
+            models.Index(fields=["platform", "sender_id", "created_at"]),
+            models.Index(fields=["status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"警告 #{self.pk}"
+
+
+class CaseState(models.TextChoices):
+    OPEN = "open", "已立案"
+    HANDLING = "handling", "处理中"
+    CLOSED = "closed", "已结案"
+
+
+class CaseOutcome(models.TextChoices):
+    EDUCATION = "education", "批评教育"
+    ESCALATION = "escalation", "上报处理"
+    ACCOUNTABILITY = "accountability", "依规追责"
+    NO_ACTION = "no_action", "不予处理"
+
+
+class Case(models.Model):
+    """A case (个案) about one person's breaches, clause 4(3): 批评教育，情节严重依规处理."""
+
+    platform = models.CharField(max_length=10)
+    sender_id = models.CharField(max_length=64, blank=True)
+    sender_name = models.CharField(max_length=100, blank=True)
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    unit = models.ForeignKey(
+        "registry.Unit", on_delete=models.PROTECT, related_name="+", verbose_name="责任单位"
+    )
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField("案由", max_length=200)
+    state = models.CharField("状态", max_length=10, choices=CaseState.choices, default=CaseState.OPEN)
+    outcome = models.CharField("处理结果", max_length=16, choices=CaseOutcome.choices, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="经办人",
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    findings = models.ManyToManyField(Finding, related_name="cases", blank=True)
+
+    class Meta:
+        verbose_name = "个案"
+        indexes = [models.Index(fields=["platform", "sender_id", "state"]), models.Index(fields=["state"])]
+
+    def __str__(self) -> str:
+        return f"个案 #{self.pk} {self.title}"
+
+
+class CaseEntryKind(models.TextChoices):
+    NOTE = "note", "备注"
+    EDUCATION = "education", "批评教育"
+    ESCALATION = "escalation", "上报"
+    STATE = "state", "状态变更"
+    FINDING = "finding", "关联审查发现"
+
+
+class CaseEntry(models.Model):
+    """One line of a case's record: a note, an education talk, an escalation, a state change."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=10, choices=CaseEntryKind.choices)
+    text = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "个案记录"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.text[:30]}"

@@ -19,7 +19,7 @@ from django.utils.crypto import salted_hmac
 
 from qunguan.audit import Finding as AuditFinding
 from qunguan.audit import Severity, redact
-from qunguan.audit.mask import MESSAGE_LEVEL_CATEGORIES
+from qunguan.audit.mask import is_message_level
 from qunguan.chats.models import ChatMessage, Finding
 
 PSEUDONYM_PREFIX = "成员-"
@@ -104,7 +104,7 @@ def shown_evidence(finding: Finding, findings: Iterable[Finding]) -> str:
     stores the start of the raw message as evidence, which may hold a phone or ID number found
     by another detector, so its evidence is cut from the masked text instead.
     """
-    if finding.category not in MESSAGE_LEVEL_CATEGORIES:
+    if not is_message_level(finding.category, finding.rule):
         return finding.evidence
     text = masked_text(finding.message, findings)[finding.start : finding.end]
     return text if len(text) <= EVIDENCE_CHARS else text[:EVIDENCE_CHARS] + "…"

@@ -6,7 +6,7 @@ audit-log entry per finding it changes. Decisions form a small state machine::
 
     open ──dismiss──► dismissed      (误报)
     open ──confirm──► confirmed      (确认违规)
-    open / confirmed ──escalate──► escalated   (上报本单位)
+    open / confirmed ──escalate──► escalated   (上报本单位; the finding joins its sender's case)
     dismissed / confirmed / escalated ──reopen──► open
 
 The bulk variants write one audit entry *per finding*, not one per batch: the log is read per
@@ -27,7 +27,7 @@ from django.utils import timezone
 from qunguan.audit.labels import category_label
 from qunguan.auditlog import log
 from qunguan.auditlog.events import AuditEvent
-from qunguan.chats import access
+from qunguan.chats import access, cases
 from qunguan.chats.models import Finding, FindingStatus
 from qunguan.chats.privacy import pseudonym, real_sender
 from qunguan.registry.errors import OUT_OF_SCOPE, RegistryError
@@ -114,6 +114,9 @@ def _apply(user: Any, finding: Finding, step: _Transition, note: str) -> Finding
         before=before,
         after=_state(finding),
     )
+    if step is ESCALATE:
+        # 上报本单位 hands the person to the unit: the finding joins the sender's case there.
+        cases.attach_escalation(user, finding, note)
     return finding
 
 

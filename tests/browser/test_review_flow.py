@@ -87,3 +87,61 @@ def test_reviewer_confirms_a_finding_with_the_keyboard(
     ids = open_ids(browser)
     assert finding.pk not in ids
     assert ids, "the other findings are still open"
+
+
+def _submit_and_wait(browser: webdriver.Chrome, element: Any) -> None:
+    old = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(browser, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def test_reviewer_takes_a_finding_from_the_queue_to_a_closed_case(
+    browser: webdriver.Chrome, live_url: Callable[..., str], live_review: Cast
+) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    from qunguan.chats.models import Case
+
+    finding = Finding.objects.get(category="privacy.id_card")
+    log_in(browser, live_url, "shenhe")
+    browser.get(live_url("review_detail", finding.pk))
+
+    # Open a case about the sender from the finding.
+    browser.find_element(By.CSS_SELECTOR, "#case-form input[name=title]").send_keys("在工作群发布身份证号")
+    _submit_and_wait(browser, browser.find_element(By.ID, "act-case"))
+    case = Case.objects.get()
+    assert browser.current_url == live_url("case_detail", case.pk)
+    assert browser.find_element(By.ID, "case-state").text == "已立案"
+    assert ID_NUMBER not in browser.page_source
+    assert "赵四" not in browser.page_source
+
+    # Record the 批评教育 talk: the case is now being handled.
+    Select(browser.find_element(By.ID, "case-note-kind")).select_by_visible_text("批评教育")
+    browser.find_element(By.CSS_SELECTOR, "#case-note-form textarea").send_keys("已约谈当事人，进行批评教育")
+    _submit_and_wait(browser, browser.find_element(By.ID, "case-add-note"))
+    assert browser.find_element(By.ID, "case-state").text == "处理中"
+
+    # Close it with the outcome.
+    Select(browser.find_element(By.ID, "case-close-outcome")).select_by_visible_text("批评教育")
+    browser.find_element(By.ID, "case-close-note").send_keys("当事人已撤回消息并认识错误")
+    _submit_and_wait(browser, browser.find_element(By.ID, "case-close"))
+    assert browser.find_element(By.ID, "case-state").text == "已结案"
+    assert browser.find_element(By.ID, "case-outcome").text == "批评教育"
+    record = browser.find_element(By.ID, "case-record").text
+    assert "已约谈当事人" in record
+    case.refresh_from_db()
+    assert (case.state, case.outcome) == ("closed", "education")
+
+
+def test_the_dashboard_draws_its_charts_from_local_files(
+    browser: webdriver.Chrome, live_url: Callable[..., str], live_review: Cast
+) -> None:
+    log_in(browser, live_url, "shenhe")
+    browser.get(live_url("review_dashboard"))
+    WebDriverWait(browser, 15).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-chart][data-drawn=true]")) == 5
+    )
+    assert browser.execute_script("return typeof window.echarts") == "object"
+    canvases = browser.find_elements(By.CSS_SELECTOR, "[data-chart] canvas")
+    assert len(canvases) >= 5

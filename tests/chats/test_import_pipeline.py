@@ -144,14 +144,20 @@ def test_large_files_are_stored_in_several_transactions(cast, chat_file):
 
 
 def test_no_stored_evidence_holds_a_phone_or_id_number(cast, chat_file):
-    chatter = "13812345678 周末一起去唱K吧，哈哈哈太开心了，谁来谁来，我请奶茶"
+    # The abuse model's verdict and the rumour cue judge a message as a whole and quote its
+    # head as evidence: the quote must come from the masked text.
+    insult = "13812345678 你这种人真是恶心，滚吧，没人想理你"
+    rumor = "13912345678 听说明天全校停课，内部消息，赶紧转发给大家"
     path = chat_file(
-        f"2024-09-02T20:00:05|{GROUP_A}|10001001|王建国|{chatter}|m1",
+        f"2024-09-02T20:00:05|{GROUP_A}|10001001|王建国|{insult}|m1",
         f"2024-09-02T20:01:05|{GROUP_A}|10001002|李芳|我的身份证号是11010519491231002X|m2",
+        f"2024-09-02T20:02:05|{GROUP_A}|10001003|赵四|{rumor}|m3",
     )
     do_import_chat_file(None, path)
     evidence = " ".join(Finding.objects.values_list("evidence", flat=True))
-    assert Finding.objects.filter(category="privacy.phone").exists()
-    assert Finding.objects.filter(category="offtopic").exists()  # the whole-message quote
+    assert Finding.objects.filter(category="privacy.phone").count() == 2
+    assert Finding.objects.filter(rule="abuse.model").exists()
+    assert Finding.objects.filter(category="rumor").exists()
     assert "13812345678" not in evidence
+    assert "13912345678" not in evidence
     assert "11010519491231002X" not in evidence

@@ -48,7 +48,7 @@ def test_a_decision_changes_the_status_and_writes_one_audit_entry(review, do, kw
     assert finding.handled_by == review.reviewer
     assert finding.handled_at is not None
     assert finding.note == next(iter(kwargs.values()), "")
-    [entry] = log_entries_since(seq)
+    [entry] = [e for e in log_entries_since(seq) if e.object_type == "finding"]
     assert (entry.event_type, entry.object_type, entry.object_id) == (int(event), "finding", str(finding.pk))
     assert entry.actor == review.reviewer
     assert entry.unit_path == review.cast.composition.path

@@ -113,11 +113,13 @@ def test_each_action_through_the_web_logs_exactly_once(review, client_for):
         ("escalate", {"note": "请系里处理"}, FindingStatus.ESCALATED, AuditEvent.FINDING_ESCALATED),
     ]
     for action, data, status, event in steps:
-        total = AuditLogEntry.objects.count()
+        seq = AuditLogEntry.objects.order_by("-seq").first().seq
         assert client.post(act(review.id_card, action), data).status_code == 302
         assert review.reload(review.id_card).status == status
-        assert AuditLogEntry.objects.count() == total + 1
-        assert AuditLogEntry.objects.order_by("-seq").first().event_type == event
+        on_finding = AuditLogEntry.objects.filter(seq__gt=seq, object_type="finding")
+        assert [e.event_type for e in on_finding] == [event]
+    # Escalating also opened the sender's case in the unit, logged on the case.
+    assert AuditLogEntry.objects.order_by("-seq").first().event_type == AuditEvent.CASE_OPENED
 
 
 def test_escalating_without_a_note_is_refused_with_a_message(review, client_for):

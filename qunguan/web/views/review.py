@@ -24,9 +24,11 @@ from django.views.decorators.http import require_POST
 from qunguan.audit.finding import Severity
 from qunguan.audit.labels import SEVERITY_LABELS, category_label
 from qunguan.auditlog.log import entries_for
-from qunguan.chats import access, review
-from qunguan.chats.models import ChatMessage, Finding, FindingStatus
+from qunguan.chats import access, allowlist, cases, review
+from qunguan.chats import sender_warnings as warnings
+from qunguan.chats.models import AllowListKind, ChatMessage, Finding, FindingStatus
 from qunguan.chats.privacy import Segment, masked_segments, pseudonym, real_sender, shown_evidence
+from qunguan.registry import access as registry_access
 from qunguan.registry.errors import RegistryError
 from qunguan.web.forms import REVIEW_STATUS_ALL, FindingNoteForm, ReviewFilterForm
 from qunguan.web.views.common import event_label, paginate, query_without
@@ -262,6 +264,18 @@ def review_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
             "can_reveal": access.can_reveal_sender(user, finding),
             "note_form": FindingNoteForm(),
             "history": history,
+            "can_allowlist_unit": can_act
+            and finding.group is not None
+            and (
+                registry_access.is_supervisor(user)
+                or any(finding.group.unit.path.startswith(p) for p in access._acting_paths(user))
+            ),
+            "can_allowlist_school": can_act and registry_access.is_supervisor(user),
+            "phrase_allowed": finding.category not in allowlist.NO_PHRASE_CATEGORIES,
+            "warning_text": warnings.default_text(finding),
+            "warnings_count": warnings.warnings_of_sender(user, finding.message),
+            "finding_cases": list(cases.visible_cases(user).filter(findings=finding)),
+            "open_cases": list(cases.open_cases_for(user, finding).exclude(findings=finding)[:10]),
         },
     )
 
@@ -360,6 +374,96 @@ def review_bulk(request: HttpRequest) -> HttpResponse:
     return redirect(_queue_url("review_list", query))
 
 
+def _acted(request: HttpRequest, finding: Finding, text: str) -> HttpResponse:
+    """After a handling step on one finding: say so and go on to the next in the same queue."""
+    user = request.user
+    query = request.GET.urlencode()
+    messages.success(request, text)
+    queue = _filtered(user, ReviewFilterForm(request.GET or None, user=user))
+    following = _next_in_queue(queue, finding)
+    if following is not None:
+        return redirect(_queue_url("review_detail", query, following.pk))
+    return redirect(_queue_url("review_list", query))
+
+
+def _actable_or_403(user: Any, finding_id: int) -> Finding:
+    finding = finding_or_404(user, finding_id)
+    if not access.can_act_on_finding(user, finding):
+        raise PermissionDenied("您只能查看该审查发现，无权处理。")
+    return finding
+
+
+@require_POST
+@login_required
+def review_allowlist(request: HttpRequest, finding_id: int) -> HttpResponse:
+    """Dismiss as a false positive and allow-list the phrase or the sender + rule (per unit or school)."""
+    user = request.user
+    finding = _actable_or_403(user, finding_id)
+    kind = request.POST.get("kind", AllowListKind.PHRASE)
+    scope = request.POST.get("scope", allowlist.SCOPE_UNIT)
+    try:
+        entry = allowlist.do_dismiss_and_allowlist(
+            user,
+            finding,
+            kind=kind,
+            scope=scope,
+            phrase=request.POST.get("phrase", ""),
+            reason=request.POST.get("note", ""),
+        )
+    except RegistryError as err:
+        messages.error(request, err.message)
+        return redirect(_queue_url("review_detail", request.GET.urlencode(), finding.pk))
+    where = entry.unit.name if entry.unit else _("全校")
+    text = _("审查发现 #%(id)s 已标为误报，并加入%(where)s白名单；以后导入的消息不再报告。") % {
+        "id": finding.pk,
+        "where": where,
+    }
+    return _acted(request, finding, text)
+
+
+@require_POST
+@login_required
+def review_warn(request: HttpRequest, finding_id: int) -> HttpResponse:
+    """Warn the finding's sender: the warning is recorded and waits for the bot gateway to send it."""
+    user = request.user
+    finding = _actable_or_403(user, finding_id)
+    try:
+        warning = warnings.do_warn_sender(user, finding, text=request.POST.get("text", ""))
+    except RegistryError as err:
+        messages.error(request, err.message)
+        return redirect(_queue_url("review_detail", request.GET.urlencode(), finding.pk))
+    text = _("已记录对发送者的警告 #%(id)s（待发送，由机器人发出）。") % {"id": warning.pk}
+    return _acted(request, finding, text)
+
+
+@require_POST
+@login_required
+def review_case(request: HttpRequest, finding_id: int) -> HttpResponse:
+    """Open a case about the finding's sender, or attach the finding to one of the sender's cases."""
+    user = request.user
+    finding = _actable_or_403(user, finding_id)
+    case_id = request.POST.get("case", "")
+    try:
+        if case_id:
+            try:
+                case = cases.access_case(user, case_id)
+            except cases.NotFound:
+                raise Http404("个案不存在或不在您的管理范围内。") from None
+            cases.do_attach_finding(user, case, finding, note=request.POST.get("note", ""))
+            messages.success(
+                request, _("审查发现 #%(f)s 已关联到个案 #%(c)s。") % {"f": finding.pk, "c": case.pk}
+            )
+        else:
+            case = cases.do_open_case(
+                user, finding, title=request.POST.get("title", ""), note=request.POST.get("note", "")
+            )
+            messages.success(request, _("已立案：个案 #%(c)s。") % {"c": case.pk})
+    except RegistryError as err:
+        messages.error(request, err.message)
+        return redirect(_queue_url("review_detail", request.GET.urlencode(), finding.pk))
+    return redirect("case_detail", case.pk)
+
+
 def open_findings_count(user: Any) -> int | None:
     """Return the user's open findings for the dashboard, or None when the user has no queue."""
     if not access.can_see_findings(user):
@@ -370,8 +474,11 @@ def open_findings_count(user: Any) -> int | None:
 __all__ = [
     "open_findings_count",
     "review_act",
+    "review_allowlist",
     "review_bulk",
+    "review_case",
     "review_detail",
     "review_list",
     "review_reveal",
+    "review_warn",
 ]
