@@ -86,3 +86,40 @@ def do_revoke_role(actor: Any, assignment: RoleAssignment) -> None:
         summary=f"撤销 {user.username} 的角色“{Role(str(data['role'])).label}”",
         before=data,
     )
+
+
+@transaction.atomic
+def do_create_sso_account(actor: Any, *, person: Person, source: str) -> User:
+    """Open the account of a roster person on their first single sign-on and return it.
+
+    The account is named after the 工号/学号, has no local password (it signs on through the
+    directory only) and no role until a manager grants one.
+    """
+    if actor is not None and not access.is_supervisor(actor):
+        raise RegistryError("out_of_scope", "只有党委宣传部可以开通账号。")
+    if User.objects.filter(username=person.number).exists():
+        raise RegistryError("duplicate_username", f"用户名 {person.number} 已存在。", field="username")
+    user = User(username=person.number, display_name=person.name, person=person)
+    user.set_unusable_password()
+    user.save()
+    log.append(
+        actor=actor,
+        event=AuditEvent.USER_CREATED_BY_SSO,
+        obj=user,
+        unit_path=person.unit.path,
+        summary=f"{person.name} 通过统一身份认证（{source.upper()}）首次登录，开通账号 {user.username}",
+        after={"username": user.username, "person": person.pk, "source": source},
+    )
+    return user
+
+
+@transaction.atomic
+def do_record_sign_on(user: User, *, source: str, login: str) -> None:
+    """Record that ``user`` signed on through the campus directory (``source``: ldap or cas)."""
+    log.append(
+        actor=user,
+        event=AuditEvent.USER_SIGNED_ON,
+        obj=user,
+        summary=f"{user.username} 通过统一身份认证（{source.upper()}，账号 {login}）登录",
+        after={"source": source, "login": login},
+    )

@@ -1,0 +1,1 @@
+"""Running qunguan on a server: backup, restore, upgrade, health, metrics, security headers, logs."""
