@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -25,6 +26,7 @@ FORBIDDEN_MESSAGE = "您无权执行此操作。"
 UNAUTHORIZED_MESSAGE = "请先登录，或在 Authorization 头中提供有效的接口令牌（Bearer）。"
 VALIDATION_MESSAGE = "提交的数据不符合要求，请检查标出的字段。"
 CSRF_MESSAGE = "CSRF 校验失败：浏览器会话提交数据时须带 X-CSRFToken 头。"
+OUT_OF_RANGE_MESSAGE = "提交的数值超出允许的范围（编号、数量等须为 64 位整数以内）。"
 
 # RegistryError codes whose HTTP status is not 422 ("fix your input").
 REGISTRY_STATUS = {
@@ -130,6 +132,11 @@ def install(api: NinjaAPI) -> None:
         first = items[0]["field"] if items else None
         return respond(request, 422, "validation_error", VALIDATION_MESSAGE, field=first, errors=items)
 
+    def on_out_of_range(request: HttpRequest, exc: Any) -> HttpResponse:
+        # An id, offset or count beyond what the database holds (SQLite: OverflowError; PostgreSQL:
+        # "integer out of range", a DataError) cannot name anything: the input is wrong, not the server.
+        return respond(request, 422, "out_of_range", OUT_OF_RANGE_MESSAGE)
+
     def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         if isinstance(exc, AuthenticationError):
             return respond(request, 401, "unauthorized", UNAUTHORIZED_MESSAGE)
@@ -148,3 +155,5 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(ApiError, on_api_error)
     api.add_exception_handler(ValidationError, on_validation_error)
     api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(OverflowError, on_out_of_range)
+    api.add_exception_handler(DataError, on_out_of_range)

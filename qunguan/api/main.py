@@ -13,7 +13,9 @@ from ninja.renderers import JSONRenderer
 
 from qunguan.api import errors
 from qunguan.api.auth import API_AUTH
-from qunguan.api.routers import audit, checks, groups, me, people, units
+from qunguan.api.routers import approvals, audit, checks, groups, me, people, units
+from qunguan.api.routers import members as members_routes
+from qunguan.api.routers import review as review_routes
 
 DESCRIPTION = """\
 群管（qunguan）接口：单位树、花名册、群组登记、规则检查、备案登记表与发布前自查。
@@ -48,4 +50,9 @@ api.add_router("/groups", groups.router)
 api.add_router("/people", people.router)
 api.add_router("/checks", checks.router)
 api.add_router("/audit", audit.router)
+api.add_router("/review", review_routes.router)
+api.add_router("/groups", members_routes.router)
+api.add_router("/approvals", approvals.router)
+api.add_router("/groups", approvals.restore_router)
+api.add_router("/incidents", approvals.incidents_router)
 api.add_router("", me.router)

@@ -11,6 +11,10 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import field_validator
 
+# The largest page offset accepted: far beyond any school's lists, and within the 64-bit range the
+# databases take for OFFSET (a bigger one made SQLite fail with "datatype mismatch").
+MAX_OFFSET = 1_000_000_000
+
 PlatformCode = Literal["qq", "wechat", "wecom"]
 LiveStatus = Literal["active", "temporary"]  # "dissolved" only through POST /groups/{id}/dissolve
 StatusCode = Literal["active", "temporary", "dissolved"]
@@ -82,7 +86,7 @@ class PersonFilters(Schema):
     unit: int | None = Field(None, description="单位 id（含下级单位）")
     kind: Literal["staff", "student"] | None = None
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class PersonPage(Schema):
@@ -131,7 +135,7 @@ class GroupFilters(Schema):
     official: bool | None = None
     q: str | None = Field(None, description="群名称或群号包含")
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class GroupPage(Schema):
