@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export QUNGUAN_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install run test lint typecheck test-sqlite test-postgres test-browser eval bench bench-import clean
+.PHONY: install run test lint typecheck test-sqlite test-postgres test-browser eval bench bench-import bench-gateway wheels soak clean
 
 install: $(STAMP)
 
@@ -30,7 +30,9 @@ lint: install
 # pytest's exit code 5 ("no tests collected") counts as success for a sub-suite: scripts/pytest_ok5.sh.
 PYTEST := bash scripts/pytest_ok5.sh $(BIN)/python -m pytest
 # The suites that also run on PostgreSQL; $(wildcard) drops folders that do not exist (yet).
-POSTGRES_TEST_DIRS := $(wildcard tests/registry tests/web tests/api tests/cli tests/postgres)
+POSTGRES_TEST_DIRS := $(wildcard tests/registry tests/web tests/api tests/cli tests/postgres \
+	tests/approvals tests/campaigns tests/scheduler tests/notify tests/review tests/ops tests/sso tests/gateway \
+	tests/authz tests/uploads)
 
 test-sqlite: install
 	$(PYTEST) -m "not browser and not postgres" -n 2
@@ -57,6 +59,20 @@ bench: install
 bench-import: install
 	$(BIN)/python scripts/bench_import.py
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python scripts/bench_import.py --database-url "$$DATABASE_URL"
+
+# The QQ gateway as its own process on SQLite, a OneBot peer sending bursts over the reverse
+# WebSocket: events stored and lost, time from event to recall (p50/p99).
+bench-gateway: install
+	$(BIN)/python -m tests.gateway.bench
+
+# Every pinned dependency and qunguan itself as wheels in dist/wheels, for an intranet server
+# without internet: `pip install --no-index --find-links dist/wheels qunguan` (docs/deploy.md).
+wheels: install
+	$(BIN)/python scripts/build_wheels.py --dest dist/wheels
+
+# Long proofs kept out of `make test`: the OpenAPI document with many generated requests per operation.
+soak: install
+	QUNGUAN_SCHEMATHESIS_EXAMPLES=200 $(PYTEST) tests/api/test_openapi_schemathesis.py -p no:warnings
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

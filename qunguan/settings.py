@@ -82,11 +82,18 @@ INSTALLED_APPS = [
     "qunguan.filing",
     "qunguan.chats",
     "qunguan.members",
+    "qunguan.incidents",
     "qunguan.demo",
+    "qunguan.gateway",
+    "qunguan.campaigns",
+    "qunguan.scheduler",
+    "qunguan.ops",
+    "qunguan.notify",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "qunguan.ops.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -133,6 +140,9 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on (统一身份认证): each does nothing until its server is configured below.
+    "qunguan.accounts.backends.LDAPBackend",
+    "qunguan.accounts.backends.CASBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -210,14 +220,125 @@ if not 0 < QUNGUAN_DUPLICATE_JACCARD <= 1:
     raise ImproperlyConfigured(
         f"QUNGUAN_DUPLICATE_JACCARD={QUNGUAN_DUPLICATE_JACCARD}: expected a number in (0, 1]"
     )
+# Days a dissolved group stays restorable before it leaves the active registry (管理办法 3(5)).
+QUNGUAN_RESTORE_DAYS = int(os.environ.get("QUNGUAN_RESTORE_DAYS", "30"))
+# Days before a temporary group's end date from which its unit is reminded (管理办法 3(5)).
+QUNGUAN_TEMPORARY_REMIND_DAYS = int(os.environ.get("QUNGUAN_TEMPORARY_REMIND_DAYS", "7"))
+if QUNGUAN_RESTORE_DAYS < 0 or QUNGUAN_TEMPORARY_REMIND_DAYS < 0:
+    raise ImproperlyConfigured(
+        "QUNGUAN_RESTORE_DAYS and QUNGUAN_TEMPORARY_REMIND_DAYS: expected a number of days, 0 or more"
+    )
 # The school's name as printed in the titles of official forms (备案登记表).
 QUNGUAN_SCHOOL_NAME = (os.environ.get("QUNGUAN_SCHOOL_NAME") or "").strip() or "本校"
+# The filing form as PDF: a TrueType font file to embed ("" = a CJK font found on the server,
+# "cid" = the reader's own 宋体, not embedded). See qunguan/filing/pdf_writer.py.
+QUNGUAN_PDF_FONT = os.environ.get("QUNGUAN_PDF_FONT", "").strip()
+# Largest signed and stamped filing form (PDF/JPG/PNG) a unit may upload, in bytes. Default 10 MiB.
+QUNGUAN_FILING_SCAN_MAX_BYTES = int(os.environ.get("QUNGUAN_FILING_SCAN_MAX_BYTES", str(10 * 1024 * 1024)))
+# Seconds a scheduled job holds its lease; a job whose process died is run again after this.
+QUNGUAN_SCHEDULER_LEASE_SECONDS = int(os.environ.get("QUNGUAN_SCHEDULER_LEASE_SECONDS", "900"))
+if QUNGUAN_FILING_SCAN_MAX_BYTES < 1 or QUNGUAN_SCHEDULER_LEASE_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "QUNGUAN_FILING_SCAN_MAX_BYTES and QUNGUAN_SCHEDULER_LEASE_SECONDS: expected a positive number"
+    )
+
+# Single sign-on (统一身份认证). LDAP is on when QUNGUAN_LDAP_URL is set, CAS when
+# QUNGUAN_CAS_SERVER_URL is; both map the directory's 工号/学号 to a roster person.
+QUNGUAN_LDAP_URL = os.environ.get("QUNGUAN_LDAP_URL", "").strip()
+QUNGUAN_LDAP_START_TLS = _env_bool("QUNGUAN_LDAP_START_TLS", False)
+QUNGUAN_LDAP_BIND_DN = os.environ.get("QUNGUAN_LDAP_BIND_DN", "").strip()
+QUNGUAN_LDAP_BIND_PASSWORD = _env_secret("QUNGUAN_LDAP_BIND_PASSWORD") or ""
+QUNGUAN_LDAP_USER_BASE = os.environ.get("QUNGUAN_LDAP_USER_BASE", "").strip()
+QUNGUAN_LDAP_USER_FILTER = os.environ.get("QUNGUAN_LDAP_USER_FILTER", "").strip() or "(uid={username})"
+QUNGUAN_LDAP_NUMBER_ATTRIBUTE = (
+    os.environ.get("QUNGUAN_LDAP_NUMBER_ATTRIBUTE", "").strip() or "employeeNumber"
+)
+QUNGUAN_LDAP_TIMEOUT = float(os.environ.get("QUNGUAN_LDAP_TIMEOUT", "5"))
+QUNGUAN_CAS_SERVER_URL = os.environ.get("QUNGUAN_CAS_SERVER_URL", "").strip()
+QUNGUAN_CAS_VERSION = os.environ.get("QUNGUAN_CAS_VERSION", "3").strip()
+if QUNGUAN_CAS_VERSION not in {"2", "3"}:
+    raise ImproperlyConfigured(f"QUNGUAN_CAS_VERSION={QUNGUAN_CAS_VERSION!r}: expected 2 or 3")
+# Empty: the CAS user name is the 工号/学号; else the name of a CAS 3.0 attribute that holds it.
+QUNGUAN_CAS_NUMBER_ATTRIBUTE = os.environ.get("QUNGUAN_CAS_NUMBER_ATTRIBUTE", "").strip()
+QUNGUAN_CAS_TIMEOUT = float(os.environ.get("QUNGUAN_CAS_TIMEOUT", "5"))
+# A roster person without an account gets one (no roles) on first sign-on.
+QUNGUAN_SSO_CREATE_ACCOUNTS = _env_bool("QUNGUAN_SSO_CREATE_ACCOUNTS", True)
+# Who may log in with a local password: "all" (default) or "supervisor" (everyone else through SSO).
+QUNGUAN_LOCAL_LOGIN = os.environ.get("QUNGUAN_LOCAL_LOGIN", "").strip() or "all"
+if QUNGUAN_LOCAL_LOGIN not in {"all", "supervisor"}:
+    raise ImproperlyConfigured(f"QUNGUAN_LOCAL_LOGIN={QUNGUAN_LOCAL_LOGIN!r}: expected 'all' or 'supervisor'")
+
+# Notifications (通知). E-mail goes out over SMTP only when QUNGUAN_EMAIL_HOST is set.
+EMAIL_HOST = os.environ.get("QUNGUAN_EMAIL_HOST", "").strip()
+EMAIL_PORT = int(os.environ.get("QUNGUAN_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("QUNGUAN_EMAIL_USER", "").strip()
+EMAIL_HOST_PASSWORD = _env_secret("QUNGUAN_EMAIL_PASSWORD") or ""
+QUNGUAN_EMAIL_SECURITY = os.environ.get("QUNGUAN_EMAIL_SECURITY", "none").strip().lower() or "none"
+if QUNGUAN_EMAIL_SECURITY not in {"none", "starttls", "ssl"}:
+    raise ImproperlyConfigured(
+        f"QUNGUAN_EMAIL_SECURITY={QUNGUAN_EMAIL_SECURITY!r}: expected none, starttls or ssl"
+    )
+EMAIL_USE_TLS = QUNGUAN_EMAIL_SECURITY == "starttls"
+EMAIL_USE_SSL = QUNGUAN_EMAIL_SECURITY == "ssl"
+EMAIL_TIMEOUT = float(os.environ.get("QUNGUAN_EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("QUNGUAN_EMAIL_FROM", "").strip() or "群管 <qunguan@localhost>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+QUNGUAN_EMAIL_SUBJECT_PREFIX = os.environ.get("QUNGUAN_EMAIL_SUBJECT_PREFIX", "[群管] ")
+QUNGUAN_WECOM_TIMEOUT = float(os.environ.get("QUNGUAN_WECOM_TIMEOUT", "5"))
+# Local hour (Asia/Shanghai) from which the daily digest of low-severity notices goes out.
+QUNGUAN_NOTIFY_DIGEST_HOUR = int(os.environ.get("QUNGUAN_NOTIFY_DIGEST_HOUR", "8"))
+if not 0 <= QUNGUAN_NOTIFY_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured(f"QUNGUAN_NOTIFY_DIGEST_HOUR={QUNGUAN_NOTIFY_DIGEST_HOUR}: expected 0-23")
+# Attempts per delivery, and the first retry delay in seconds (doubled after each failure).
+QUNGUAN_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("QUNGUAN_NOTIFY_MAX_ATTEMPTS", "5"))
+QUNGUAN_NOTIFY_RETRY_SECONDS = int(os.environ.get("QUNGUAN_NOTIFY_RETRY_SECONDS", "60"))
+if QUNGUAN_NOTIFY_MAX_ATTEMPTS < 1 or QUNGUAN_NOTIFY_RETRY_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "QUNGUAN_NOTIFY_MAX_ATTEMPTS and QUNGUAN_NOTIFY_RETRY_SECONDS must be positive"
+    )
+# The site's address as users reach it, for links in e-mails and robot messages.
+QUNGUAN_BASE_URL = os.environ.get("QUNGUAN_BASE_URL", "").strip().rstrip("/")
+
+# The live QQ gateway (qunguan gateway, OneBot v11). See docs/gateway.md.
+QUNGUAN_GATEWAY_HOST = os.environ.get("QUNGUAN_GATEWAY_HOST", "").strip() or "127.0.0.1"
+QUNGUAN_GATEWAY_PORT = int(os.environ.get("QUNGUAN_GATEWAY_PORT", "8090"))
+QUNGUAN_GATEWAY_TOKEN = _env_secret("QUNGUAN_GATEWAY_TOKEN") or ""
+QUNGUAN_GATEWAY_SECRET = _env_secret("QUNGUAN_GATEWAY_SECRET") or ""
+QUNGUAN_GATEWAY_FORWARD_URLS = [
+    u.strip() for u in os.environ.get("QUNGUAN_GATEWAY_FORWARD_URLS", "").split(",") if u.strip()
+]
+QUNGUAN_GATEWAY_HTTP_API = os.environ.get("QUNGUAN_GATEWAY_HTTP_API", "").strip()
+QUNGUAN_GATEWAY_API_TIMEOUT = float(os.environ.get("QUNGUAN_GATEWAY_API_TIMEOUT", "10"))
+QUNGUAN_GATEWAY_MAX_FRAME = int(os.environ.get("QUNGUAN_GATEWAY_MAX_FRAME", str(1024 * 1024)))
+QUNGUAN_GATEWAY_MUTE_AFTER = int(os.environ.get("QUNGUAN_GATEWAY_MUTE_AFTER", "3"))
+QUNGUAN_GATEWAY_WARN_WINDOW_HOURS = float(os.environ.get("QUNGUAN_GATEWAY_WARN_WINDOW_HOURS", "168"))
+QUNGUAN_GATEWAY_MUTE_MINUTES = int(os.environ.get("QUNGUAN_GATEWAY_MUTE_MINUTES", "60"))
+QUNGUAN_GATEWAY_JOIN_UNKNOWN = os.environ.get("QUNGUAN_GATEWAY_JOIN_UNKNOWN", "hold").strip() or "hold"
+QUNGUAN_GATEWAY_SYNC_MINUTES = float(os.environ.get("QUNGUAN_GATEWAY_SYNC_MINUTES", "30"))
+if QUNGUAN_GATEWAY_JOIN_UNKNOWN not in {"hold", "reject"}:
+    raise ImproperlyConfigured(
+        f"QUNGUAN_GATEWAY_JOIN_UNKNOWN={QUNGUAN_GATEWAY_JOIN_UNKNOWN!r}: expected 'hold' or 'reject'"
+    )
+if QUNGUAN_GATEWAY_MUTE_AFTER < 1 or QUNGUAN_GATEWAY_MUTE_MINUTES < 1 or QUNGUAN_GATEWAY_API_TIMEOUT <= 0:
+    raise ImproperlyConfigured(
+        "QUNGUAN_GATEWAY_MUTE_AFTER, QUNGUAN_GATEWAY_MUTE_MINUTES and QUNGUAN_GATEWAY_API_TIMEOUT must be positive"
+    )
+
+# Operations: /metrics answers a bearer token when one is set, else loopback requests only.
+QUNGUAN_METRICS_TOKEN = _env_secret("QUNGUAN_METRICS_TOKEN") or ""
+QUNGUAN_BACKUP_DIR = Path(os.environ.get("QUNGUAN_BACKUP_DIR") or DATA_DIR / "backups").resolve()
+QUNGUAN_LOG_FORMAT = os.environ.get("QUNGUAN_LOG_FORMAT", "plain").strip() or "plain"
+if QUNGUAN_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"QUNGUAN_LOG_FORMAT={QUNGUAN_LOG_FORMAT!r}: expected 'plain' or 'json'")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "qunguan.ops.logs.JsonFormatter"},  # one JSON object a line
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": QUNGUAN_LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("QUNGUAN_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -3,12 +3,31 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from qunguan.web.views import auditlog, dashboard, groups, members, review, roster, selfcheck, units
+from qunguan.accounts.forms import LoginForm
+from qunguan.incidents import views as incident_views
+from qunguan.web.views import approvals as approval_views
+from qunguan.web.views import (
+    auditlog,
+    cases,
+    dashboard,
+    groups,
+    members,
+    review,
+    review_stats,
+    roster,
+    search,
+    selfcheck,
+    units,
+)
+from qunguan.web.views import campaigns as campaign_views
+from qunguan.web.views import inbox as inbox_views
 
 urlpatterns = [
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -37,6 +56,80 @@ urlpatterns = [
     path("review/bulk/", review.review_bulk, name="review_bulk"),
     path("review/<int:finding_id>/", review.review_detail, name="review_detail"),
     path("review/<int:finding_id>/reveal/", review.review_reveal, name="review_reveal"),
+    path("review/dashboard/", review_stats.review_dashboard, name="review_dashboard"),
+    path("review/export.xlsx", review_stats.review_export, name="review_export"),
+    path("review/allowlist/", review_stats.allowlist_list, name="allowlist_list"),
+    path("review/allowlist/<int:entry_id>/remove/", review_stats.allowlist_remove, name="allowlist_remove"),
+    path("review/<int:finding_id>/allowlist/", review.review_allowlist, name="review_allowlist"),
+    path("review/<int:finding_id>/warn/", review.review_warn, name="review_warn"),
+    path("review/<int:finding_id>/case/", review.review_case, name="review_case"),
     path("review/<int:finding_id>/<slug:action>/", review.review_act, name="review_act"),
+    path("cases/", cases.case_list, name="case_list"),
+    path("cases/<int:case_id>/", cases.case_detail, name="case_detail"),
+    path("cases/<int:case_id>/note/", cases.case_note, name="case_note"),
+    path("cases/<int:case_id>/handle/", cases.case_handle, name="case_handle"),
+    path("cases/<int:case_id>/close/", cases.case_close, name="case_close"),
+    path("search/", search.message_search, name="message_search"),
     path("audit-log/", auditlog.audit_log, name="audit_log"),
+    path("campaigns/", campaign_views.campaign_list, name="campaign_list"),
+    path("campaigns/open/", campaign_views.campaign_open, name="campaign_open"),
+    path("campaigns/<int:campaign_id>/", campaign_views.campaign_board, name="campaign_board"),
+    path("campaigns/<int:campaign_id>/close/", campaign_views.campaign_close, name="campaign_close"),
+    path(
+        "campaigns/<int:campaign_id>/summary.xlsx", campaign_views.campaign_summary, name="campaign_summary"
+    ),
+    path("campaigns/filings/<int:filing_id>/", campaign_views.campaign_filing, name="campaign_filing"),
+    path(
+        "campaigns/filings/<int:filing_id>/entries/<int:entry_id>/",
+        campaign_views.campaign_entry,
+        name="campaign_entry",
+    ),
+    path(
+        "campaigns/filings/<int:filing_id>/confirm-all/",
+        campaign_views.campaign_confirm_all,
+        name="campaign_confirm_all",
+    ),
+    path(
+        "campaigns/filings/<int:filing_id>/add-groups/",
+        campaign_views.campaign_add_groups,
+        name="campaign_add_groups",
+    ),
+    path("campaigns/filings/<int:filing_id>/scan/", campaign_views.campaign_scan, name="campaign_scan"),
+    path(
+        "campaigns/filings/<int:filing_id>/scan/download/",
+        campaign_views.campaign_scan_download,
+        name="campaign_scan_download",
+    ),
+    path("campaigns/filings/<int:filing_id>/submit/", campaign_views.campaign_submit, name="campaign_submit"),
+    path("campaigns/filings/<int:filing_id>/decide/", campaign_views.campaign_decide, name="campaign_decide"),
+    path(
+        "campaigns/filings/<int:filing_id>/filing.<str:fmt>",
+        campaign_views.campaign_filing_export,
+        name="campaign_filing_export",
+    ),
+    path("approvals/", approval_views.approval_list, name="approval_list"),
+    path("approvals/new/", approval_views.approval_new, name="approval_new"),
+    path("approvals/<int:approval_id>/", approval_views.approval_detail, name="approval_detail"),
+    path("approvals/<int:approval_id>/edit/", approval_views.approval_edit, name="approval_edit"),
+    path(
+        "approvals/<int:approval_id>/files/<int:attachment_id>/",
+        approval_views.approval_attachment,
+        name="approval_attachment",
+    ),
+    path("approvals/<int:approval_id>/<slug:step>/", approval_views.approval_step, name="approval_step"),
+    path("groups/<int:group_id>/dissolution/", approval_views.group_dissolution, name="group_dissolution"),
+    path(
+        "groups/<int:group_id>/dissolution/evidence/",
+        approval_views.group_dissolution_evidence,
+        name="group_dissolution_evidence",
+    ),
+    path("groups/<int:group_id>/restore/", approval_views.group_restore, name="group_restore"),
+    path("incidents/", incident_views.incident_list, name="incident_list"),
+    path("incidents/new/", incident_views.incident_report, name="incident_report"),
+    path("incidents/<int:incident_id>/", incident_views.incident_detail, name="incident_detail"),
+    path("inbox/", inbox_views.inbox, name="inbox"),
+    path("inbox/read-all/", inbox_views.inbox_mark_all_read, name="inbox_mark_all_read"),
+    path("inbox/settings/", inbox_views.notify_prefs, name="notify_prefs"),
+    path("inbox/<int:notification_id>/", inbox_views.inbox_detail, name="inbox_detail"),
+    path("inbox/<int:notification_id>/read/", inbox_views.inbox_mark_read, name="inbox_mark_read"),
 ]
