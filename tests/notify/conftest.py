@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -14,6 +15,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from django.test import Client
+
+# aiosmtpd logs each connection from its own thread, which can outlive a test's captured
+# stream ("Logging error … I/O operation on closed file"); its info lines say nothing a spec needs.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
