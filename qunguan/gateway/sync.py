@@ -26,6 +26,9 @@ from qunguan.auditlog.events import AuditEvent
 from qunguan.gateway.models import BotGroup
 from qunguan.gateway.protocol import ActionFailed, ActionTimeout, NotConnected, account
 from qunguan.registry.models import Group, GroupStatus
+from qunguan.unregistered.actions import Sighting as SeenUnregistered
+from qunguan.unregistered.actions import note_sightings
+from qunguan.unregistered.models import SightingSource
 
 if TYPE_CHECKING:
     from qunguan.gateway.server import Gateway
@@ -215,6 +218,16 @@ def record_sync(self_id: str, seen: list[SeenGroup]) -> SyncReport:
             differ = admins_differ(group)
             if differ:
                 report.admins_differ[item.account] = differ
+        # The same record the import pipeline keeps: an unregistered group is a breach of 1(1).
+        note_sightings(
+            [
+                SeenUnregistered("qq", item.account, item.name)
+                for item in seen
+                if item.account in report.unregistered
+            ],
+            source=SightingSource.GATEWAY,
+            bot=self_id,
+        )
         unregistered = "、".join(report.unregistered[:20]) or "无"
         log.append(
             actor=None,

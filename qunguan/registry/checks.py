@@ -3,6 +3,10 @@
 ``collect_facts`` reads the database once; the checks themselves never touch it, which keeps
 them fast and testable with plain data. Later capabilities (members, messages) add checks
 with the same ``@registry_check`` decorator; the dashboard and ``qunguan check`` pick them up.
+
+A breach is usually about a registered group. The one exception is an unregistered group (未登记
+群组, an account seen in an import or by a bot that the registry lacks): its breach has group id 0
+and names the platform and account, and the row in ``qunguan.unregistered`` to resolve.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from django.utils import timezone
 
 from qunguan.approvals.models import EFFECTIVE_STATES, OPEN_STATES, Approval
 from qunguan.registry.models import Group, GroupStatus
+from qunguan.unregistered.models import SightingStatus, UnregisteredGroup
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,29 @@ class GroupFacts:
 
 
 @dataclass(frozen=True)
+class UnregisteredFacts:
+    """What the checks need to know about one open unregistered group (未登记群组)."""
+
+    id: int
+    platform: str
+    account: str
+    name: str
+    label: str
+    unit_id: int | None
+    unit_name: str
+    source: str
+    last_seen: dt.datetime
+    message_count: int
+
+
+@dataclass(frozen=True)
 class CheckContext:
     today: dt.date
     max_group_size: int = 150
     inactive_days: int = 90
     duplicate_jaccard: float = 0.8
+    # Open unregistered groups in scope; only the callers that pass them (dashboard, command) see them.
+    unregistered: tuple[UnregisteredFacts, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,11 +99,16 @@ class Breach:
     kind: str
     clause: str
     title: str
+    # 0 (no group has that id) when the breach is about an unregistered account; such a breach
+    # names ``platform``, ``account`` and ``unregistered_id`` instead.
     group_id: int
     group_name: str
-    unit_id: int
+    unit_id: int | None  # None: an unregistered group attributed to no unit
     unit_name: str
     detail: str
+    platform: str = ""
+    account: str = ""
+    unregistered_id: int | None = None  # the unregistered group (qunguan.unregistered) to resolve
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -194,6 +222,44 @@ def check_admin_designated(groups: Sequence[GroupFacts], ctx: CheckContext) -> I
             yield _breach("no_admin", g, "未指定专人担任管理员")
 
 
+@registry_check("unregistered_group", "1(1)", "未登记的群组")
+def check_unregistered(groups: Sequence[GroupFacts], ctx: CheckContext) -> Iterator[Breach]:
+    c = CHECKS["unregistered_group"]
+    for u in ctx.unregistered:
+        yield Breach(
+            c.kind,
+            c.clause,
+            c.title,
+            0,
+            u.label,
+            u.unit_id,
+            u.unit_name or "（未归属单位）",
+            f"{u.source}发现，已存入 {u.message_count} 条消息，最近 {u.last_seen:%Y-%m-%d}；请登记或认定为非工作群",
+            platform=u.platform,
+            account=u.account,
+            unregistered_id=u.id,
+        )
+
+
+def unregistered_facts(rows: QuerySet[UnregisteredGroup]) -> tuple[UnregisteredFacts, ...]:
+    """Return the facts of the open unregistered groups in ``rows``, most recently seen first."""
+    return tuple(
+        UnregisteredFacts(
+            id=r.pk,
+            platform=r.platform,
+            account=r.account,
+            name=r.name,
+            label=r.label,
+            unit_id=r.unit_id,
+            unit_name=r.unit.name if r.unit else "",
+            source=r.get_source_display(),
+            last_seen=timezone.localtime(r.last_seen),
+            message_count=r.message_count,
+        )
+        for r in rows.filter(status=SightingStatus.OPEN).select_related("unit").order_by("-last_seen", "pk")
+    )
+
+
 REQUIRED_FIELDS = (
     ("name", "群名称"),
     ("account", "群号/账号"),
@@ -289,17 +355,30 @@ def collect_facts(groups: QuerySet[Group], *, today: dt.date | None = None) -> l
 
 
 def run_checks(
-    groups: QuerySet[Group], *, today: dt.date | None = None, kinds: Iterable[str] | None = None
+    groups: QuerySet[Group],
+    *,
+    today: dt.date | None = None,
+    kinds: Iterable[str] | None = None,
+    unregistered: QuerySet[UnregisteredGroup] | None = None,
 ) -> list[Breach]:
-    """Run the registered checks (all, or those named in ``kinds``) over ``groups``; return the breaches."""
+    """Run the registered checks (all, or those named in ``kinds``) over ``groups``; return the breaches.
+
+    ``unregistered`` (already scoped to the caller) adds a breach for each open unregistered
+    group in it; without it no breach lacks a group id.
+    """
+    wanted = set(kinds) if kinds is not None else set(CHECKS)
     ctx = CheckContext(
         today=today or timezone.localdate(),
         max_group_size=settings.QUNGUAN_MAX_GROUP_SIZE,
         inactive_days=settings.QUNGUAN_INACTIVE_DAYS,
         duplicate_jaccard=settings.QUNGUAN_DUPLICATE_JACCARD,
+        unregistered=(
+            unregistered_facts(unregistered)
+            if unregistered is not None and "unregistered_group" in wanted
+            else ()
+        ),
     )
     facts = collect_facts(groups, today=ctx.today)
-    wanted = set(kinds) if kinds is not None else set(CHECKS)
     breaches: list[Breach] = []
     for check in CHECKS.values():
         if check.kind in wanted:

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from qunguan.registry import access
 from qunguan.registry.checks import CHECKS, Breach, run_checks
 from qunguan.registry.models import GroupStatus, Platform
+from qunguan.unregistered.access import visible_unregistered
 from qunguan.web.views.common import breach_severity
 from qunguan.web.views.review import open_findings_count
 
@@ -38,7 +39,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             for r in live.values("platform").annotate(n=Count("id")).order_by("-n")
         ]
     )
-    breaches = run_checks(all_groups)
+    breaches = run_checks(all_groups, unregistered=visible_unregistered(user))
     grouped: dict[str, list[Breach]] = defaultdict(list)
     for b in breaches:
         grouped[b.kind].append(b)
@@ -52,7 +53,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "dissolved_groups": all_groups.filter(status=GroupStatus.DISSOLVED).count(),
         "temporary_groups": live.filter(status=GroupStatus.TEMPORARY).count(),
         "total_breaches": len(breaches),
-        "groups_with_breaches": len({b.group_id for b in breaches}),
+        "groups_with_breaches": len({(b.group_id, b.unregistered_id) for b in breaches}),
         "by_unit": by_unit,
         "by_platform": by_platform,
         "sections": sections,

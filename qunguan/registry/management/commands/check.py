@@ -23,6 +23,7 @@ from qunguan.registry.checks import CHECKS, Breach, run_checks
 from qunguan.registry.imports.base import UnitResolver
 from qunguan.registry.imports.values import BadValue
 from qunguan.registry.models import Group, GroupStatus, Unit
+from qunguan.unregistered.models import UnregisteredGroup
 
 FAIL_LEVELS = ["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
 
@@ -91,10 +92,13 @@ class Command(SystemCheckCommand):
             super().handle(*app_labels, **options)
             return
         groups: QuerySet[Group] = Group.objects.all()
+        # Unregistered groups: every open one, or with --unit those attributed to the subtree.
+        unregistered = UnregisteredGroup.objects.all()
         if options["unit"]:
             unit = find_unit(options["unit"])
             groups = groups.filter(unit__path__startswith=unit.path)
-        breaches = run_checks(groups, kinds=options["kinds"])
+            unregistered = unregistered.filter(unit__path__startswith=unit.path)
+        breaches = run_checks(groups, kinds=options["kinds"], unregistered=unregistered)
         if options["json"]:
             self.stdout.write(json.dumps(breaches_json(breaches), ensure_ascii=False, indent=2))
         else:
@@ -121,7 +125,7 @@ class Command(SystemCheckCommand):
             self.stdout.write("  ".join([*cells, row[-1]]))
             if n == 0:
                 self.stdout.write("  ".join("-" * w for w in [*widths, _width(row[-1])]))
-        affected = len({b.group_id for b in breaches})
+        affected = len({(b.group_id, b.unregistered_id) for b in breaches})
         self.stdout.write("")
         self.stdout.write(
             self.style.WARNING(
@@ -143,31 +147,38 @@ def find_unit(value: str) -> Unit:
 
 
 def breaches_json(breaches: Sequence[Breach]) -> list[dict[str, Any]]:
-    """Return the breaches as JSON data, one object per breach (the shape of ``check --json``)."""
+    """Return the breaches as JSON data, one object per breach (the shape of ``check --json``).
+
+    Every breach has the same keys, except that one about an unregistered group (kind
+    ``unregistered_group``) adds ``unregistered``, the id of the record to resolve, and has
+    ``group.id`` null with the platform and account as seen; its ``unit.id`` is null when it is
+    attributed to no unit.
+    """
     groups = _groups(breaches)
     out = []
     for b in breaches:
         group = groups.get(b.group_id)
-        out.append(
-            {
-                "kind": b.kind,
-                "clause": b.clause,
-                "title": b.title,
-                "group": {
-                    "id": b.group_id,
-                    "platform": group.platform if group else None,
-                    "account": group.account if group else None,
-                    "name": b.group_name,
-                },
-                "unit": {"id": b.unit_id, "name": b.unit_name},
-                "message": b.detail,
-            }
-        )
+        item: dict[str, Any] = {
+            "kind": b.kind,
+            "clause": b.clause,
+            "title": b.title,
+            "group": {
+                "id": b.group_id or None,
+                "platform": group.platform if group else (b.platform or None),
+                "account": group.account if group else (b.account or None),
+                "name": b.group_name,
+            },
+            "unit": {"id": b.unit_id, "name": b.unit_name},
+            "message": b.detail,
+        }
+        if b.unregistered_id is not None:
+            item["unregistered"] = b.unregistered_id
+        out.append(item)
     return out
 
 
 def _groups(breaches: Sequence[Breach]) -> dict[int, Group]:
-    return Group.objects.in_bulk({b.group_id for b in breaches})
+    return Group.objects.in_bulk({b.group_id for b in breaches if b.group_id})
 
 
 def _width(text: str) -> int:
