@@ -13,10 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from qunguan.accounts.models import Role
 from qunguan.auditlog import log
 from qunguan.auditlog.events import AuditEvent
+from qunguan.gateway import presence
 from qunguan.gateway.models import ActionKind, ActionStatus, BotGroup, GatewayAction, Sanction, SanctionKind
 from qunguan.registry import access
 from qunguan.registry.errors import BAD_STATE, INVALID, OUT_OF_SCOPE, RegistryError
@@ -99,16 +101,86 @@ def do_apply_sanction(actor: Any, *, qq: str, kind: str, reason: str, minutes: i
     return sanction
 
 
-def queued_actions(limit: int = 200) -> list[tuple[int, str, str, dict[str, Any]]]:
-    """Claim queued actions for sending: mark them planned; return ``(id, self_id, api, params)``."""
-    if not GatewayAction.objects.filter(status=ActionStatus.QUEUED).exists():
+def do_lift_sanction(actor: Any, sanction: Sanction, *, reason: str) -> Sanction:
+    """Lift the school-wide sanction ``sanction`` (解除全校联动处置); return it.
+
+    A mute is lifted in every registered group a bot sits in (``set_group_ban`` with duration 0);
+    actions of the sanction not yet sent are cancelled; a removal cannot be undone in QQ, but the
+    account's join requests are no longer refused. Only the supervisor may. Raises RegistryError
+    ``out_of_scope``, ``invalid`` (empty reason, field ``reason``) or ``bad_state`` (already lifted).
+    """
+    if actor is not None and not access.is_supervisor(actor):
+        raise RegistryError(OUT_OF_SCOPE, "只有党委宣传部可以解除全校联动处置。")
+    reason = reason.strip()
+    if not reason:
+        raise RegistryError(INVALID, "请写明解除理由", field="reason")
+    with transaction.atomic():
+        sanction = Sanction.objects.select_for_update().get(pk=sanction.pk)
+        if sanction.lifted_at is not None:
+            raise RegistryError(BAD_STATE, f"对 QQ {sanction.qq} 的处置已于此前解除。")
+        cancelled = GatewayAction.objects.filter(sanction=sanction, status=ActionStatus.QUEUED).update(
+            status=ActionStatus.CANCELLED, error="处置已解除，未发送", finished_at=timezone.now()
+        )
+        seen: set[str] = set()
+        if sanction.kind == SanctionKind.MUTE:
+            for place in (
+                BotGroup.objects.filter(group__isnull=False).select_related("group").order_by("account")
+            ):
+                if place.account in seen:
+                    continue
+                seen.add(place.account)
+                GatewayAction.objects.create(
+                    kind=ActionKind.MUTE,
+                    api="set_group_ban",
+                    params={"group_id": int(place.account), "user_id": int(sanction.qq), "duration": 0},
+                    self_id=place.self_id,
+                    group=place.group,
+                    group_account=place.account,
+                    user_id=sanction.qq,
+                    sanction=sanction,
+                    reason=f"解除处置：{reason}"[:300],
+                    status=ActionStatus.QUEUED,
+                )
+        sanction.lifted_at = timezone.now()
+        sanction.lifted_by = actor if getattr(actor, "pk", None) else None
+        sanction.lift_reason = reason[:300]
+        sanction.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+        if sanction.kind == SanctionKind.MUTE:
+            summary = f"解除对 QQ {sanction.qq} 的全校禁言，涉及 {len(seen)} 个群。理由：{reason}"
+        else:
+            summary = f"解除对 QQ {sanction.qq} 的全校移出处置，此后可再申请加群。理由：{reason}"
+        log.append(
+            actor=actor,
+            event=AuditEvent.GATEWAY_SANCTION_LIFTED,
+            obj=sanction,
+            summary=summary[:500],
+            before={"lifted": False},
+            after={
+                "qq": sanction.qq,
+                "kind": sanction.kind,
+                "groups": sorted(seen),
+                "cancelled": cancelled,
+                "reason": reason,
+            },
+        )
+    return sanction
+
+
+def queued_actions(
+    limit: int = 200, bots: set[str] | None = None
+) -> list[tuple[int, str, str, dict[str, Any]]]:
+    """Claim queued actions for sending: mark them planned; return ``(id, self_id, api, params)``.
+
+    With ``bots``, only the actions of those bots (the connected ones) are claimed: the others
+    wait in the queue until their bot connects.
+    """
+    queued = GatewayAction.objects.filter(status=ActionStatus.QUEUED)
+    if bots is not None:
+        queued = queued.filter(self_id__in=sorted(bots))
+    if not queued.exists():
         return []  # the usual case: no write transaction every poll
     with transaction.atomic():
-        rows = list(
-            GatewayAction.objects.filter(status=ActionStatus.QUEUED)
-            .order_by("id")
-            .values_list("id", "self_id", "api", "params")[:limit]
-        )
+        rows = list(queued.order_by("id").values_list("id", "self_id", "api", "params")[:limit])
         GatewayAction.objects.filter(pk__in=[r[0] for r in rows], status=ActionStatus.QUEUED).update(
             status=ActionStatus.PLANNED
         )
@@ -130,7 +202,12 @@ def _require_group_control(actor: Any, group: Group) -> None:
 def _queue(
     actor: Any, group: Group, kind: str, api: str, params: dict[str, Any], *, user_id: str = ""
 ) -> GatewayAction:
-    bot = BotGroup.objects.filter(account=group.account).values_list("self_id", flat=True).first()
+    bots = list(
+        BotGroup.objects.filter(account=group.account).order_by("self_id").values_list("self_id", flat=True)
+    )
+    online = presence.connected_ids()
+    # A connected bot acts at once; otherwise the action waits for the first bot to connect.
+    bot = next((b for b in bots if b in online), bots[0] if bots else None)
     if bot is None:
         raise RegistryError(
             BAD_STATE, f"还没有机器人账号在群“{group.name}”中（请让机器人入群并设为管理员，等待同步）。"

@@ -69,6 +69,7 @@ async def _serve(gateway: Gateway, ws: aiohttp.ClientWebSocketResponse, url: str
         learner.cancel()
         if link.self_id and gateway.links.get(link.self_id) is link:
             del gateway.links[link.self_id]
+            await gateway.absent(link.self_id)
         link.echoes.fail_all(protocol.NotConnected(link.self_id))
         logger.info("正向 WebSocket %s 已断开", url)
 
@@ -77,6 +78,7 @@ def _bind(gateway: Gateway, link: WebSocketLink, self_id: str) -> None:
     link.self_id = self_id
     gateway.links[self_id] = link
     logger.info("机器人 %s 已连接（正向 WebSocket）", self_id)
+    gateway.spawn(gateway.present(self_id, "forward"))
 
 
 class _Binding:

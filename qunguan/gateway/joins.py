@@ -53,7 +53,7 @@ def _names_in(text: str) -> list[str]:
 
 def judge(group: Group | None, comment: str, user_id: str = "") -> tuple[str, str, Person | None]:
     """Return ``(outcome, reason, person)`` for ``user_id``'s request to join ``group`` with ``comment``."""
-    if user_id and Sanction.objects.filter(qq=user_id).exists():
+    if user_id and Sanction.objects.filter(qq=user_id, lifted_at__isnull=True).exists():
         return JoinOutcome.REJECT, "该账号已被学校限制加入工作群", None
     if group is None:
         return JoinOutcome.HOLD, "该群未在群管系统登记，请管理员人工审核", None

@@ -62,6 +62,7 @@ class ActionStatus(models.TextChoices):
     NO_BOT = "no_bot", "机器人未连接"
     SUPPRESSED = "suppressed", "未发送（一分钟内已提醒）"
     QUEUED = "queued", "排队等待网关发送"
+    CANCELLED = "cancelled", "已取消"
 
 
 class GatewayAction(models.Model):
@@ -170,9 +171,39 @@ class Sanction(models.Model):
         verbose_name="决定人",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    lifted_at = models.DateTimeField("解除时间", null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="解除人",
+    )
+    lift_reason = models.CharField("解除理由", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "全校联动处置"
 
     def __str__(self) -> str:
         return f"{self.qq} {self.get_kind_display()}"
+
+
+class BotAccount(models.Model):
+    """A bot QQ account the gateway has seen (机器人账号): whether it is connected and when last heard.
+
+    The running gateway writes it (``presence``); the web pages, in another process, read it.
+    """
+
+    self_id = models.CharField("机器人QQ", max_length=20, unique=True)
+    transport = models.CharField("连接方式", max_length=20, blank=True)
+    connected = models.BooleanField("已连接", default=False)
+    connected_at = models.DateTimeField("连接时间", null=True, blank=True)
+    disconnected_at = models.DateTimeField("断开时间", null=True, blank=True)
+    last_seen = models.DateTimeField("最后联系时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "机器人账号"
+
+    def __str__(self) -> str:
+        return self.self_id

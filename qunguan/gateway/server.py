@@ -27,7 +27,7 @@ import aiohttp
 from aiohttp import web
 from django.db import connections
 
-from qunguan.gateway import handling, protocol
+from qunguan.gateway import handling, presence, protocol
 from qunguan.gateway.handling import Call, Outcome
 from qunguan.gateway.links import HttpApiLink, Link, WebSocketLink
 from qunguan.gateway.models import ActionStatus
@@ -96,6 +96,7 @@ class Gateway:
         self._stopping = False
         self._warnings_in_flight: set[int] = set()
         self._resyncing: set[tuple[str, str]] = set()
+        self._seen_at: dict[str, float] = {}  # bot → when its presence was last written (monotonic)
         self.port = 0
 
     # --- life cycle -----------------------------------------------------------------------
@@ -145,6 +146,8 @@ class Gateway:
         """Close every connection, finish the database work, release the database thread."""
         self._stopping = True
         self._unregister_notify_sender()
+        with contextlib.suppress(Exception):
+            await self.db(presence.mark_disconnected, [*self.links, *self.http_links])
         for ws in list(self._sockets):
             with contextlib.suppress(Exception):
                 await ws.close(code=aiohttp.WSCloseCode.GOING_AWAY, message=b"gateway stopping")
@@ -172,9 +175,17 @@ class Gateway:
         """Send the actions queued by people (全校联动处置) every ``QUEUE_POLL_SECONDS``."""
         from qunguan.gateway.actions import queued_actions
 
+        beat = 0.0
         while not self._stopping:
+            online = {*self.links, *self.http_links}
+            if online and asyncio.get_running_loop().time() - beat >= presence.BEAT_SECONDS:
+                beat = asyncio.get_running_loop().time()
+                with contextlib.suppress(Exception):
+                    await self.db(presence.mark_seen, sorted(self.links))
+                    await self.db(presence.mark_seen, sorted(set(self.http_links) - set(self.links)), "http")
             try:
-                rows = await self.db(queued_actions)
+                # Actions of a bot that is not connected wait in the queue until it connects.
+                rows = await self.db(functools.partial(queued_actions, bots=online))
             except Exception:
                 logger.exception("读取待发送的处置失败")
                 rows = []
@@ -212,6 +223,43 @@ class Gateway:
         finally:
             self._warnings_in_flight.discard(item.warning_id)
 
+    async def present(self, self_id: str, transport: str) -> None:
+        """Record that the bot ``self_id`` connected (for the web pages); never fails the connection."""
+        self._seen_at[self_id] = asyncio.get_running_loop().time()
+        try:
+            await self.db(presence.mark_connected, self_id, transport)
+        except Exception:
+            logger.exception("记录机器人 %s 的连接状态失败", self_id)
+
+    async def absent(self, self_id: str) -> None:
+        """Record that the bot ``self_id`` disconnected (unless the gateway is stopping: ``stop`` does)."""
+        self._seen_at.pop(self_id, None)
+        if self._stopping:
+            return
+        try:
+            await self.db(presence.mark_disconnected, [self_id])
+        except Exception:
+            logger.exception("记录机器人 %s 的断开失败", self_id)
+
+    async def _note_seen(self, self_ids: set[str]) -> None:
+        """Write ``last_seen`` of bots heard from, at most once per ``presence.BEAT_SECONDS`` each."""
+        now = asyncio.get_running_loop().time()
+        due = [
+            i
+            for i in self_ids
+            if i and now - self._seen_at.get(i, -presence.BEAT_SECONDS) >= presence.BEAT_SECONDS
+        ]
+        if not due:
+            return
+        for self_id in due:
+            self._seen_at[self_id] = now
+        try:
+            await self.db(presence.mark_seen, [i for i in due if i in self.links])
+            # Heard from without a WebSocket: a bot posting events over HTTP.
+            await self.db(presence.mark_seen, [i for i in due if i not in self.links], "http")
+        except Exception:
+            logger.exception("记录机器人的最后联系时间失败")
+
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
@@ -247,12 +295,14 @@ class Gateway:
         if role in ("universal", "api"):
             self.links[self_id] = link  # a reconnecting bot's new socket replaces the old one
         logger.info("机器人 %s 已连接（反向 WebSocket，%s）", self_id, role)
+        await self.present(self_id, "reverse")
         try:
             await self.read(ws, self_id, link)
         finally:
             self._sockets.discard(ws)
             if self.links.get(self_id) is link:
                 del self.links[self_id]
+                await self.absent(self_id)
             link.echoes.fail_all(NotConnected(self_id))
             logger.info("机器人 %s 断开连接", self_id)
         return ws
@@ -325,6 +375,7 @@ class Gateway:
 
     async def _triage(self, batch: list[tuple[str, str, Frame]]) -> list[int]:
         """Persist events and send their urgent recalls; return the inbox ids still to handle."""
+        await self._note_seen({item[0] for item in batch})
         events = [item for item in batch if item[2].post_type != "meta_event"]
         self.stats["meta"] += len(batch) - len(events)  # heartbeats and lifecycle: nothing to keep
         if not events:
