@@ -66,6 +66,7 @@ class AuditEvent(enum.IntEnum):
     PERSONAL_DATA_REVEALED = 700
 
     CHATS_IMPORTED = 800
+    CHATS_IMPORT_INTERRUPTED = 801
 
     # Handling findings in the review queue (审查队列).
     FINDING_DISMISSED = 810
@@ -86,6 +87,11 @@ class AuditEvent(enum.IntEnum):
     CASE_CLOSED = 834
     FINDINGS_EXPORTED = 840
 
+    # Unregistered groups (未登记群组) seen in imports or by the gateway (860–879).
+    UNREGISTERED_GROUP_SEEN = 860
+    UNREGISTERED_GROUP_REGISTERED = 861
+    UNREGISTERED_GROUP_DISMISSED = 862
+
     # Group membership (群成员, qunguan.members).
     MEMBERS_IMPORTED = 900
     REMOVAL_LIST_EXPORTED = 901
@@ -105,6 +111,7 @@ class AuditEvent(enum.IntEnum):
     GATEWAY_SANCTION_APPLIED = 1030
     GATEWAY_ANNOUNCEMENT_POSTED = 1031
     GATEWAY_CARD_SET = 1032
+    GATEWAY_SANCTION_LIFTED = 1040
 
     # Notifications (通知, qunguan.notify, 1050–1099).
     NOTIFY_PREFERENCES_CHANGED = 1050
@@ -177,6 +184,7 @@ EVENT_LABELS: dict[AuditEvent, str] = {
     AuditEvent.CAMPAIGN_SUMMARY_EXPORTED: "导出全校填报汇总表",
     AuditEvent.PERSONAL_DATA_REVEALED: "查看个人信息",
     AuditEvent.CHATS_IMPORTED: "导入聊天记录",
+    AuditEvent.CHATS_IMPORT_INTERRUPTED: "聊天记录导入中断",
     AuditEvent.MEMBERS_IMPORTED: "导入群成员名单",
     AuditEvent.REMOVAL_LIST_EXPORTED: "导出待清理成员名单",
     AuditEvent.SCHEDULER_JOB_FAILED: "定时任务运行失败",
@@ -198,6 +206,7 @@ EVENT_LABELS: dict[AuditEvent, str] = {
     AuditEvent.GATEWAY_SANCTION_APPLIED: "全校联动处置",
     AuditEvent.GATEWAY_ANNOUNCEMENT_POSTED: "发布群公告",
     AuditEvent.GATEWAY_CARD_SET: "设置群名片",
+    AuditEvent.GATEWAY_SANCTION_LIFTED: "解除全校联动处置",
     AuditEvent.ALLOWLIST_ENTRY_ADDED: "加入白名单",
     AuditEvent.ALLOWLIST_ENTRY_REMOVED: "移出白名单",
     AuditEvent.SENDER_WARNED: "警告发送者",
@@ -208,5 +217,8 @@ EVENT_LABELS: dict[AuditEvent, str] = {
     AuditEvent.CASE_STATE_CHANGED: "个案状态变更",
     AuditEvent.CASE_CLOSED: "结案",
     AuditEvent.FINDINGS_EXPORTED: "导出审查发现",
+    AuditEvent.UNREGISTERED_GROUP_SEEN: "发现未登记群组",
+    AuditEvent.UNREGISTERED_GROUP_REGISTERED: "登记未登记群组",
+    AuditEvent.UNREGISTERED_GROUP_DISMISSED: "认定为非工作群",
     AuditEvent.NOTIFY_PREFERENCES_CHANGED: "修改通知设置",
 }

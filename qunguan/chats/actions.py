@@ -34,6 +34,8 @@ from qunguan.ingest.formats import FormatError
 from qunguan.registry import access
 from qunguan.registry.errors import OUT_OF_SCOPE, RegistryError
 from qunguan.registry.models import Group
+from qunguan.unregistered.actions import Sighting, note_sightings
+from qunguan.unregistered.models import SightingSource, UnregisteredGroup
 
 # Messages per transaction: large enough that commits do not dominate, small enough that an
 # interrupted import loses little work and memory stays flat.
@@ -238,6 +240,8 @@ class StoredRecords:
     unregistered: dict[tuple[str, str], int] = field(
         default_factory=dict
     )  # (platform, account/name) → messages
+    # The same groups as recorded in the registry of unregistered groups (未登记群组).
+    sightings: list[UnregisteredGroup] = field(default_factory=list)
 
 
 def store_records(
@@ -255,6 +259,8 @@ def store_records(
     group (their own account, else ``group``, else an exact name the actor can see), recall records
     mark the message they recall, and every new text message is audited and its findings stored.
     Records of a group the actor may not add to are not stored but returned in ``refused``.
+    Messages of a group the registry lacks are stored unbound and the group is recorded as an
+    unregistered group (source: the import when ``batch`` is given, else the gateway).
     ``actor=None`` is the system (the operator's command or the gateway) and may add to any group.
     """
     return _store_records(records, _GroupBinder(actor, group), batch)
@@ -264,6 +270,7 @@ def _store_records(
     records: list[ChatRecord], binder: _GroupBinder, batch: ImportBatch | None
 ) -> StoredRecords:
     result = StoredRecords()
+    seen: dict[tuple[str, str], Sighting] = {}
     unique: dict[str, ChatRecord] = {}
     for record in records:
         unique.setdefault(record.fingerprint(), record)
@@ -285,6 +292,11 @@ def _store_records(
             if group is None:
                 key = (record.platform, record.group_account or record.group_name or "（未命名）")
                 result.unregistered[key] = result.unregistered.get(key, 0) + 1
+                if record.group_account or record.group_name:  # a nameless group cannot be registered
+                    sighting = seen.setdefault(
+                        key, Sighting(record.platform, record.group_account or "", record.group_name or "")
+                    )
+                    sighting.add(record.group_name or "", record.sent_at)
             new.append(_message(batch, record, group, fingerprint))
             if record.kind == "recall" and record.recalls_message_id:
                 recalls.append(record)
@@ -298,6 +310,13 @@ def _store_records(
             ).update(recalled=True)
         result.findings = _audit(new)
         Finding.objects.bulk_create(result.findings, batch_size=500)
+        if seen:
+            result.sightings = note_sightings(
+                list(seen.values()),
+                source=SightingSource.IMPORT if batch is not None else SightingSource.GATEWAY,
+                actor=binder.actor,
+                batch=batch,
+            )
     return result
 
 
@@ -382,6 +401,34 @@ def _quote(redacted: str, finding: AuditFinding) -> str:
     return quote if len(quote) <= 40 else quote[:39] + "…"
 
 
+INTERRUPTED = "导入进程意外终止（被强制结束、断电或宕机），已存入的消息保留；重新导入同一文件即可继续。"
+
+
+def do_close_interrupted_imports(actor: Any) -> int:
+    """Mark import batches left "running" by a killed import as failed; return how many.
+
+    Call only when no import can be running (the import command knows it from its lock file);
+    each closed batch gets one audit entry, so the interruption is on record.
+    """
+    closed = 0
+    for batch in ImportBatch.objects.filter(state=ImportState.RUNNING).select_related("group__unit"):
+        with transaction.atomic():
+            batch.state = ImportState.FAILED
+            batch.error = INTERRUPTED
+            batch.finished_at = timezone.now()
+            batch.save(update_fields=["state", "error", "finished_at"])
+            log.append(
+                actor=actor,
+                event=AuditEvent.CHATS_IMPORT_INTERRUPTED,
+                obj=batch,
+                unit_path=batch.group.unit.path if batch.group else "",
+                summary=f"导入聊天记录“{batch.file_name}”中断：已存入 {batch.stored} 条，重新导入同一文件即可继续",
+                after={"state": batch.state, "stored": batch.stored},
+            )
+        closed += 1
+    return closed
+
+
 def _log_import(actor: Any, summary: ImportSummary) -> None:
     b = summary.batch
     state = "完成" if b.state == ImportState.DONE else "失败"
@@ -404,6 +451,7 @@ __all__ = [
     "FormatError",
     "ImportSummary",
     "StoredRecords",
+    "do_close_interrupted_imports",
     "do_import_chat_file",
     "store_records",
 ]

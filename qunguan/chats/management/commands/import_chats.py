@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError, connection
 from tqdm import tqdm
 
-from qunguan.chats.actions import ImportSummary, do_import_chat_file
+from qunguan.chats.actions import ImportSummary, do_close_interrupted_imports, do_import_chat_file
 from qunguan.ingest.formats import FORMATS, FormatError
 from qunguan.registry.errors import RegistryError
 from qunguan.registry.management.importing import command_actor
@@ -18,6 +25,11 @@ from qunguan.registry.models import Group
 
 # Exit codes a script can act on (documented in --help).
 EXIT_REJECTS = 3
+# Every running import holds this file locked (shared); whoever gets it exclusively knows that
+# no import is running, so a batch still marked "running" was cut off (kill -9, power loss).
+LOCK_NAME = "import.lock"
+READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 
 
 class Command(BaseCommand):
@@ -50,9 +62,12 @@ class Command(BaseCommand):
         any_rejects = False
         for path in paths:
             try:
-                summary = self._import(actor, path, options["format"], group, quiet=options["json"])
+                with _running_import(actor):
+                    summary = self._import(actor, path, options["format"], group, quiet=options["json"])
             except (FormatError, RegistryError) as exc:
                 raise CommandError(f"{path}: {getattr(exc, 'message', exc)}") from None
+            except (DatabaseError, OSError) as exc:
+                raise CommandError(f"{path}: {_storage_error(exc)}") from None
             any_rejects = any_rejects or summary.batch.rejected > 0
             if options["json"]:
                 self.stdout.write(json.dumps(summary.as_dict(), ensure_ascii=False))
@@ -107,3 +122,46 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.WARNING(f"  未登记的群组：{platform} {name}（{n} 条消息）——请先登记该群")
             )
+
+
+@contextlib.contextmanager
+def _running_import(actor: Any) -> Iterator[None]:
+    """Hold the imports lock (shared) while one file is imported.
+
+    First tries it exclusively: when that succeeds no other import is running, and batches still
+    marked running are closed as interrupted. A data directory that cannot hold the lock file
+    (read-only) imports without it; the database then says why nothing can be stored.
+    """
+    try:
+        fd = os.open(settings.DATA_DIR / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pass  # another import is running: its batch is not stale
+        else:
+            do_close_interrupted_imports(actor)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _storage_error(exc: DatabaseError | OSError) -> str:
+    """Return one Chinese sentence saying why the database or data directory refused the import."""
+    text = str(exc).lower()
+    code = getattr(exc, "errno", None)
+    where = connection.settings_dict.get("NAME") or settings.DATA_DIR
+    if code in READ_ONLY_ERRNOS or any(words in text for words in ("readonly", "read-only", "read only")):
+        return f"数据库只读，无法导入（{where}）。请检查数据库文件及所在目录的写权限后重新导入。"
+    if code in DISK_FULL_ERRNOS or "disk is full" in text or "no space left" in text:
+        return f"磁盘空间不足，导入已中止（{where}）。已存入的消息保留，腾出空间后重新导入同一文件即可继续。"
+    if "disk i/o error" in text or code == errno.EIO:
+        return (
+            f"写入磁盘失败（磁盘已满、超出文件大小限制或磁盘故障），导入已中止（{where}）。"
+            "已存入的消息保留，排除问题后重新导入同一文件即可继续。"
+        )
+    return f"数据库出错，导入已中止：{type(exc).__name__}: {exc}".replace("\n", " ")
