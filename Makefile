@@ -73,6 +73,7 @@ wheels: install
 # Long proofs kept out of `make test`: the OpenAPI document with many generated requests per operation.
 soak: install
 	QUNGUAN_SCHEMATHESIS_EXAMPLES=200 $(PYTEST) tests/api/test_openapi_schemathesis.py -p no:warnings
+	QUNGUAN_FAULT_KILLS=20 QUNGUAN_FAULT_MESSAGES=20000 $(PYTEST) tests/faults/test_import_killed.py -p no:warnings
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

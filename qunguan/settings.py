@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "qunguan.api",
     "qunguan.filing",
     "qunguan.chats",
+    "qunguan.unregistered",
     "qunguan.members",
     "qunguan.incidents",
     "qunguan.demo",
@@ -235,6 +236,11 @@ QUNGUAN_SCHOOL_NAME = (os.environ.get("QUNGUAN_SCHOOL_NAME") or "").strip() or "
 QUNGUAN_PDF_FONT = os.environ.get("QUNGUAN_PDF_FONT", "").strip()
 # Largest signed and stamped filing form (PDF/JPG/PNG) a unit may upload, in bytes. Default 10 MiB.
 QUNGUAN_FILING_SCAN_MAX_BYTES = int(os.environ.get("QUNGUAN_FILING_SCAN_MAX_BYTES", str(10 * 1024 * 1024)))
+# Largest chat export a unit manager may upload on the web (导入聊天记录); it is imported in the
+# request, so larger files go through `qunguan import`. Default 20 MiB (about 150,000 messages).
+QUNGUAN_CHAT_UPLOAD_MAX_BYTES = int(os.environ.get("QUNGUAN_CHAT_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+if QUNGUAN_CHAT_UPLOAD_MAX_BYTES < 1:
+    raise ImproperlyConfigured("QUNGUAN_CHAT_UPLOAD_MAX_BYTES: expected a positive number of bytes")
 # Seconds a scheduled job holds its lease; a job whose process died is run again after this.
 QUNGUAN_SCHEDULER_LEASE_SECONDS = int(os.environ.get("QUNGUAN_SCHEDULER_LEASE_SECONDS", "900"))
 if QUNGUAN_FILING_SCAN_MAX_BYTES < 1 or QUNGUAN_SCHEDULER_LEASE_SECONDS < 1:

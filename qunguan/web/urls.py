@@ -4,11 +4,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from qunguan.accounts.forms import LoginForm
+from qunguan.gateway import views as bot_views
 from qunguan.incidents import views as incident_views
 from qunguan.web.views import approvals as approval_views
 from qunguan.web.views import (
     auditlog,
     cases,
+    chat_upload,
     dashboard,
     groups,
     members,
@@ -18,6 +20,7 @@ from qunguan.web.views import (
     search,
     selfcheck,
     units,
+    unregistered,
 )
 from qunguan.web.views import campaigns as campaign_views
 from qunguan.web.views import inbox as inbox_views
@@ -52,6 +55,22 @@ urlpatterns = [
     path("roster/import/", roster.roster_import, name="roster_import"),
     path("roster/import/confirm/", roster.roster_import_confirm, name="roster_import_confirm"),
     path("selfcheck/", selfcheck.selfcheck, name="selfcheck"),
+    path("chats/upload/", chat_upload.chat_upload, name="chat_upload"),
+    path(
+        "chats/imports/<int:batch_id>/rejects/", chat_upload.chat_import_rejects, name="chat_import_rejects"
+    ),
+    path("unregistered/", unregistered.unregistered_list, name="unregistered_list"),
+    path("unregistered/<int:sighting_id>/", unregistered.unregistered_detail, name="unregistered_detail"),
+    path(
+        "unregistered/<int:sighting_id>/register/",
+        unregistered.unregistered_register,
+        name="unregistered_register",
+    ),
+    path(
+        "unregistered/<int:sighting_id>/dismiss/",
+        unregistered.unregistered_dismiss,
+        name="unregistered_dismiss",
+    ),
     path("review/", review.review_list, name="review_list"),
     path("review/bulk/", review.review_bulk, name="review_bulk"),
     path("review/<int:finding_id>/", review.review_detail, name="review_detail"),
@@ -127,6 +146,12 @@ urlpatterns = [
     path("incidents/", incident_views.incident_list, name="incident_list"),
     path("incidents/new/", incident_views.incident_report, name="incident_report"),
     path("incidents/<int:incident_id>/", incident_views.incident_detail, name="incident_detail"),
+    path("bots/", bot_views.bot_list, name="bot_list"),
+    path("bots/groups/<int:group_id>/", bot_views.bot_group, name="bot_group"),
+    path("bots/groups/<int:group_id>/announce/", bot_views.bot_announce, name="bot_announce"),
+    path("bots/groups/<int:group_id>/card/", bot_views.bot_card, name="bot_card"),
+    path("bots/sanctions/", bot_views.sanction_list, name="sanction_list"),
+    path("bots/sanctions/<int:sanction_id>/lift/", bot_views.sanction_lift, name="sanction_lift"),
     path("inbox/", inbox_views.inbox, name="inbox"),
     path("inbox/read-all/", inbox_views.inbox_mark_all_read, name="inbox_mark_all_read"),
     path("inbox/settings/", inbox_views.notify_prefs, name="notify_prefs"),

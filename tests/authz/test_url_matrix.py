@@ -36,6 +36,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from qunguan.api.main import api
+from qunguan.gateway.actions import do_apply_sanction
+from qunguan.unregistered.models import UnregisteredGroup
 from tests.authz.world import World, build_world, pdf
 from tests.chatfixtures import chat_data_dir, chat_file, pipe_format
 from tests.conftest import Cast
@@ -94,6 +96,8 @@ CAMPAIGN_ROLES = frozenset({"supervisor", "manager_a", "manager_b", "head_a", "r
 SEE_CAMPAIGN = {"A": CAMPAIGN_ROLES, "B": CAMPAIGN_ROLES}
 SEE_FILING = SEE_PERSON
 OWN_NOTIFICATION = OWN_TOKEN  # manager_a's notice (A) and manager_b's (B)
+# Speaking through a bot (群公告、群名片): the unit's managers, 宣传部 and the group's admins.
+BOT_CONTROL = {"A": frozenset({"supervisor", "manager_a", "group_admin"}), "B": frozenset()}
 
 ALLOWED = frozenset({200, 201, 204, 400, 409, 422})
 
@@ -139,6 +143,27 @@ def scoped(see: dict[str, frozenset[str]], use: dict[str, frozenset[str]] | None
     return Rule(see=see, use=use, **kw)
 
 
+def _manager(w: World, side: str) -> Any:
+    return w.cast.manager_a if side == "A" else w.cast.manager_b
+
+
+def _sighting(w: World, side: str) -> int:
+    """Return a fresh unregistered group seen by the side's unit manager."""
+    from qunguan.unregistered.actions import Sighting, note_sightings
+
+    account = str(770000000 + UnregisteredGroup.objects.count())
+    (row,) = note_sightings([Sighting("qq", account, "兴趣群")], source="import", actor=_manager(w, side))
+    return row.pk
+
+
+def _rejected_import(w: World, side: str) -> int:
+    """Return an import by the side's unit manager that left a rejects file."""
+    from qunguan.chats.actions import do_import_chat_file
+
+    path = w._chat_file("坏行", name=f"rejects-{side}.pipe")
+    return do_import_chat_file(_manager(w, side), path).batch.pk
+
+
 # ----------------------------------------------------------------------------------------- web
 
 
@@ -164,6 +189,19 @@ WEB: dict[str, Rule] = {
     "roster_import": Rule(methods=("GET", "POST"), gate=UNIT_MANAGERS),
     "roster_import_confirm": Rule(methods=("POST",), gate=UNIT_MANAGERS),
     "selfcheck": Rule(methods=("GET", "POST")),
+    # 上传聊天记录 and 未登记群组: an import's rejects go to whoever ran it and to 宣传部; an
+    # unregistered group is seen by the unit roles of the unit it is attributed to, resolved by
+    # the unit's managers (each call gets a fresh one: resolving uses it up).
+    "chat_upload": Rule(methods=("GET", "POST"), gate=UNIT_MANAGERS),
+    "chat_import_rejects": scoped(MANAGE, args=lambda w, side: {"batch_id": _rejected_import(w, side)}),
+    "unregistered_list": Rule(),
+    "unregistered_detail": scoped(SEE_PERSON, args=lambda w, side: {"sighting_id": _sighting(w, side)}),
+    "unregistered_register": scoped(
+        SEE_PERSON, MANAGE, methods=("GET", "POST"), args=lambda w, side: {"sighting_id": _sighting(w, side)}
+    ),
+    "unregistered_dismiss": scoped(
+        SEE_PERSON, MANAGE, methods=("POST",), args=lambda w, side: {"sighting_id": _sighting(w, side)}
+    ),
     "review_list": Rule(gate=ROLE_HOLDERS),
     "review_bulk": scoped(
         SEE_GROUP,
@@ -309,6 +347,31 @@ WEB: dict[str, Rule] = {
     "inbox_mark_read": scoped(OWN_NOTIFICATION, methods=("POST",)),
     "inbox_mark_all_read": Rule(methods=("POST",)),
     "notify_prefs": Rule(methods=("GET", "POST"), body=lambda w, side, role: {"channels": ["email"]}),
+    # QQ机器人: anyone signed in gets the page, scoped to the groups they see; a group's bot page
+    # shows to whoever sees the group; announcements and cards are for the unit's managers, 宣传部
+    # and the group's admins, of a QQ group only (side B's group is a WeChat group: nobody); the
+    # sanction list is 宣传部's alone.
+    "bot_list": Rule(),
+    "bot_group": scoped(SEE_GROUP),
+    "bot_announce": scoped(
+        SEE_GROUP, BOT_CONTROL, methods=("POST",), body=lambda w, side, role: {"text": "本周五下午开会"}
+    ),
+    "bot_card": scoped(
+        SEE_GROUP, BOT_CONTROL, methods=("POST",), body=lambda w, side, role: {"qq": "20002", "card": "张三"}
+    ),
+    "sanction_list": Rule(
+        methods=("GET", "POST"),
+        gate=SUPERVISOR,
+        body=lambda w, side, role: {"qq": "20001", "kind": "mute", "minutes": "10", "reason": "刷屏"},
+    ),
+    "sanction_lift": Rule(
+        methods=("POST",),
+        gate=SUPERVISOR,
+        args=lambda w, side: {
+            "sanction_id": do_apply_sanction(None, qq="20001", kind="kick", reason="冒用身份").pk
+        },
+        body=lambda w, side, role: {"reason": "已核实"},
+    ),
     # The API's own pages: the document and its viewer are open to signed-in users.
     # The API's own document and its viewer hold no data: open to all, like a login page.
     "api:openapi-json": Rule(public=True),
