@@ -8,6 +8,9 @@ group's unit from the demo roster. They are written as a generic-format JSONL fi
 Chit-chat is scattered over the month, a few lines a day, as in a real work group; one evening
 in a few groups it turns into a run of chatter (扎堆闲聊, 2(7)), which the shipped policy reports
 once per run.
+
+One more export comes from a QQ group that is not in the registry (a class group a student set
+up on their own), so the demo shows the unregistered-group breach of 1(1).
 """
 
 from __future__ import annotations
@@ -116,4 +119,33 @@ def import_demo_chats(groups: Iterable[Group], today: dt.date) -> list[ImportSum
             path = Path(tmp) / f"{group.account}.jsonl"
             write_conversation(group, members, path, today, SEED + group.pk, chatter_run=i % RUN_EVERY == 0)
             summaries.append(do_import_chat_file(None, path, format_name="generic"))
+        path = Path(tmp) / f"{UNREGISTERED_ACCOUNT}.jsonl"
+        if _write_unregistered(path, today):
+            summaries.append(do_import_chat_file(None, path, format_name="generic"))
     return summaries
+
+
+UNREGISTERED_ACCOUNT = "786543210"
+UNREGISTERED_LINES = ["大家好，这是咱们班的小群", "收到", "明天几点集合？", "八点半，琴房门口", "好的"]
+
+
+def _write_unregistered(path: Path, today: dt.date) -> bool:
+    """Write a short conversation of a QQ group the registry lacks; False when there are no students."""
+    students = list(Person.objects.filter(kind="student").order_by("number")[:3])
+    if not students:
+        return False
+    start = dt.datetime.combine(today - dt.timedelta(days=3), dt.time(19, 0))
+    with path.open("w", encoding="utf-8") as fh:
+        for n, text in enumerate(UNREGISTERED_LINES):
+            person = students[n % len(students)]
+            row = {
+                "time": (start + dt.timedelta(minutes=2 * n)).strftime("%Y-%m-%d %H:%M:%S"),
+                "group": UNREGISTERED_ACCOUNT,
+                "sender_id": f"3{int(''.join(c for c in person.number if c.isdigit()) or 0) % 10**9:09d}",
+                "sender_name": person.name,
+                "text": text,
+                "message_id": f"demo-unregistered-{n}",
+                "platform": "qq",
+            }
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return True

@@ -16,6 +16,7 @@ from qunguan.demo.chats import CHATTER_RUN, RUN_EVERY
 from qunguan.registry import access
 from qunguan.registry.checks import CHECKS, run_checks
 from qunguan.registry.models import Group, GroupStatus, Person, Unit
+from qunguan.unregistered.models import UnregisteredGroup
 from tests.demo.conftest import run_demo
 
 
@@ -38,7 +39,7 @@ def test_every_unit_has_a_head_and_a_liaison(demo):
 
 
 def test_demo_builds_every_breach_kind(demo):
-    kinds = {b.kind for b in run_checks(Group.objects.all())}
+    kinds = {b.kind for b in run_checks(Group.objects.all(), unregistered=UnregisteredGroup.objects.all())}
     assert kinds == set(CHECKS)
 
 
@@ -128,7 +129,10 @@ def test_demo_refuses_a_database_that_has_units(demo):
 
 def test_demo_groups_have_imported_conversations_with_findings(demo):
     assert ImportBatch.objects.filter(format="generic", rejected=0).count() >= 5
-    assert ChatMessage.objects.filter(group__isnull=True).count() == 0
+    # Every message is bound to its registered group, but for the one unregistered class group.
+    unbound = ChatMessage.objects.filter(group__isnull=True)
+    assert set(unbound.values_list("group_account", flat=True)) == {"786543210"}
+    assert UnregisteredGroup.objects.get().account == "786543210"
     assert ChatMessage.objects.values("group").distinct().count() >= 5
     found = set(Finding.objects.values_list("category", flat=True))
     assert {"privacy.phone", "secret.doc_number", "ad"} <= found
