@@ -18,6 +18,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from qunguan.registry import actions
 from tests.browser.test_registry_flow import breaches_on_dashboard, log_in, submit_and_wait
+from tests.browser.waits import page_left
 from tests.conftest import Cast, build_cast
 
 pytestmark = pytest.mark.browser
@@ -58,7 +59,7 @@ def confirm_and_wait(browser: webdriver.Chrome, selector: str) -> None:
     old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, selector).click()
     WebDriverWait(browser, 10).until(expected_conditions.alert_is_present()).accept()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(browser, 15).until(page_left(old))
 
 
 def test_over_150_request_from_draft_to_filed_across_the_roles(
@@ -72,7 +73,7 @@ def test_over_150_request_from_draft_to_filed_across_the_roles(
     browser.find_element(By.LINK_TEXT, BIG_GROUP).click()
     old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.ID, "new-approval").click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(browser, 15).until(page_left(old))
     Select(browser.find_element(By.ID, "id_kind")).select_by_value("oversize")
     browser.find_element(By.ID, "id_reason").send_keys("全系师生需同时接收教学通知")
     browser.find_element(By.ID, "id_max_members").send_keys("200")

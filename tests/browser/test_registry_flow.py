@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from tests.browser.waits import page_left
 from tests.conftest import PASSWORD, Cast, build_cast
 
 pytestmark = pytest.mark.browser
@@ -39,7 +39,7 @@ def submit_and_wait(browser: webdriver.Chrome, selector: str) -> None:
     """Click a submit button and wait until the browser has left the page (click does not wait)."""
     old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(browser, 15).until(page_left(old))
     WebDriverWait(browser, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 

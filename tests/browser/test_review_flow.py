@@ -21,6 +21,7 @@ from qunguan.accounts.models import Role
 from qunguan.chats.actions import do_import_chat_file
 from qunguan.chats.models import Finding, FindingStatus
 from tests.browser.test_registry_flow import log_in
+from tests.browser.waits import page_left
 from tests.chatfixtures import chat_data_dir, chat_file, fresh_auditor, pipe_format
 from tests.conftest import Cast, build_cast, make_user
 
@@ -71,14 +72,14 @@ def test_reviewer_confirms_a_finding_with_the_keyboard(
     first = browser.find_element(By.CSS_SELECTOR, "tr[data-finding] a.review-open")
     old = browser.find_element(By.TAG_NAME, "html")
     first.click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(browser, 15).until(page_left(old))
     assert browser.current_url == live_url("review_detail", finding.pk)
     assert browser.find_element(By.CSS_SELECTOR, "#finding-status").text == "待处理"
 
     # Press c: the finding is confirmed and the next one of the queue opens.
     old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.TAG_NAME, "body").send_keys("c")
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(browser, 15).until(page_left(old))
     WebDriverWait(browser, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
     assert "已确认为违规" in browser.find_element(By.CSS_SELECTOR, ".messages").text
     assert Finding.objects.get(pk=finding.pk).status == FindingStatus.CONFIRMED
@@ -92,7 +93,7 @@ def test_reviewer_confirms_a_finding_with_the_keyboard(
 def _submit_and_wait(browser: webdriver.Chrome, element: Any) -> None:
     old = browser.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(browser, 15).until(page_left(old))
     WebDriverWait(browser, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
