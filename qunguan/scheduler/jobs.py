@@ -1,8 +1,8 @@
 """Every scheduled job of qunguan, in one table. Each is idempotent: running it twice changes nothing twice.
 
-Jobs of parts that may not be installed (digests of ``qunguan.notify``, temporary-group
-reminders) look their function up when they run; a missing one makes the job "skipped" with a
-logged note, never a failure.
+Every job imports what it calls when it runs, so loading the table stays cheap. ``optional``
+is for functions of optional extras (not installed everywhere): a missing one makes the job
+"skipped" with a logged note, never a failure.
 """
 
 from __future__ import annotations
@@ -54,18 +54,15 @@ def registry_checks(now: dt.datetime) -> str:
 
 @job("notify_digests", every=dt.timedelta(minutes=30), title="发送每日通知摘要")
 def notify_digests(now: dt.datetime) -> str:
-    send = optional("qunguan.notify.digests:send_digests", "qunguan.notify.digest:send_digests")
-    return str(send(now))
+    from qunguan.notify.digests import send_digests
+
+    return str(send_digests(now))
 
 
 @job("temporary_group_reminders", at="08:30", title="临时群到期与逾期提醒")
 def temporary_group_reminders(now: dt.datetime) -> str:
-    due = optional(
-        "qunguan.approvals.reminders:due_reminders",
-        "qunguan.registry.reminders:due_reminders",
-        "qunguan.registry.checks:due_reminders",
-    )
     from qunguan.campaigns import notices
+    from qunguan.registry.checks import due_reminders as due
     from qunguan.registry.models import Unit
 
     today = now.astimezone(SHANGHAI).date()
