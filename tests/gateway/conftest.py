@@ -43,6 +43,13 @@ class RunningGateway:
         kw.setdefault("token", self.gateway.config.token)
         peer = Peer(self.ws_url, self_id=self_id, **kw).connect()
         self.peers.append(peer)
+        if peer.role.lower() in ("universal", "api"):
+            # The peer's handshake completes a moment before the gateway files the link under
+            # the bot's account; a test that sends an action at once must not race that.
+            deadline = time.monotonic() + 5
+            while str(self_id) not in self.gateway.links:
+                assert time.monotonic() < deadline, f"机器人 {self_id} 未在网关登记"
+                time.sleep(0.01)
         return peer
 
     def do(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
