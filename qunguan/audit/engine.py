@@ -12,7 +12,10 @@ and the engine checks these conditions cheapest first, each at most once per mes
 2. for those detectors: the digit count (counted once per message), then their regexes;
 3. for detectors with phrases (lexicon, cues, links): ONE Aho–Corasick pass over the
    normalised text finds the phrases of all of them (``qunguan.audit.phrases``); a detector
-   none of whose phrases occurs is not called.
+   none of whose phrases occurs is not called. When no detector before them needed the
+   normalised text, a pass over the raw text's skeleton (``qunguan.audit.skeleton``) first
+   decides whether any phrase can occur at all: most messages hold none, and are then never
+   normalised.
 
 Conversation detectors (``needs_context``) are skipped for a message without a group and a
 timestamp. Normalisation is lazy (``Document.normalized``): a message that passes no
@@ -41,8 +44,9 @@ from qunguan.audit.normalize import (
     special_class_body,
     t2s_table,
 )
-from qunguan.audit.phrases import Match, PhraseIndex, PhraseSet, encode
+from qunguan.audit.phrases import Match, PhraseIndex, PhraseSet, decode, encode
 from qunguan.audit.policy import Policy, load_policy
+from qunguan.audit.skeleton import PhraseSkeleton
 
 _DIGIT_LIKE = digit_like_chars()
 _ASCII_DIGIT = re.compile("[0-9]")
@@ -74,6 +78,7 @@ class _Plan:
     phrase_bits: int  # the phrase detectors with anchors
     digit_bits: int  # detectors that need digits and name no trigger character
     phrases: PhraseIndex | None
+    skeleton: PhraseSkeleton | None  # the raw-text test whether any of the phrases can occur
     gates: tuple[_Gate, ...]  # indexed like ``detectors``
     # (mask << 1 | has context) → the gates to check: memoised, a handful of keys occur.
     selected: dict[int, tuple[_Gate, ...]] = field(default_factory=dict)
@@ -225,6 +230,9 @@ class Auditor:
             phrase_bits=phrase_bits,
             digit_bits=digit_bits,
             phrases=PhraseIndex(phrase_sets) if phrase_sets else None,
+            skeleton=PhraseSkeleton.build(decode(key) for ps in phrase_sets for key in ps.values)
+            if phrase_sets
+            else None,
             gates=tuple(gates),
         )
         self._plans[group] = plan
@@ -310,6 +318,20 @@ class Auditor:
                         continue
             if regex is not None and regex.search(text) is None:
                 continue
+            # The first detector that needs the normalised text reads phrases: most messages hold
+            # none, and the skeleton says so without normalising the text
+            # (``qunguan.audit.skeleton``). Once the text is normalised, the exact pass costs less.
+            if (
+                slot >= 0
+                and matched is None
+                and normalized is None
+                and plan.skeleton is not None
+                and plan.phrases is not None
+                and not plan.skeleton.may_match(text, chars)
+            ):
+                matched = plan.phrases.none
+            if slot >= 0 and matched is not None and not matched[slot]:
+                continue  # none of its phrases occurs: it would find nothing
             if normalized is None:
                 normalized = _normalize_module.normalize(text, chars)
             if matched is None and plan.phrases is not None:

@@ -42,6 +42,11 @@ def encode(text: str) -> str:
     return text.encode("utf-8", "surrogatepass").decode("latin-1")
 
 
+def decode(encoded: str) -> str:
+    """Return the text whose ``encode`` is ``encoded``."""
+    return encoded.encode("latin-1").decode("utf-8", "surrogatepass")
+
+
 def encoded_length(text: str) -> int:
     """Return how many UTF-8 bytes ``text`` takes."""
     return len(text.encode("utf-8", "surrogatepass"))

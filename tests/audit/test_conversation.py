@@ -126,3 +126,24 @@ def test_the_burst_finding_names_the_run() -> None:
     assert (
         f.explanation == "3名成员约5分钟内发送6条闲聊消息（截至本条），存在扎堆闲聊；同一轮闲聊只提示这一次。"
     )
+
+
+def test_the_burst_finding_spans_only_the_message_it_is_attached_to() -> None:
+    # The run's extent (members, messages, minutes) is told in the explanation; the span and the
+    # evidence stay inside the one message that made the window a burst, and its phone is masked.
+    from qunguan.audit import Auditor
+
+    auditor = Auditor()
+    texts = [*CHAT[:5], "电话13812345678哈哈哈周末一起去唱K吧，太开心了"]
+    found = []
+    for i, text in enumerate(texts):
+        ctx = MessageContext(group="g-span", sender=f"u{i % 3}", timestamp=100 + i * 60)
+        found.append([f for f in auditor.scan(text, ctx) if f.rule == "offtopic.burst"])
+    assert [len(f) for f in found] == [0, 0, 0, 0, 0, 1]
+    (burst,) = found[-1]
+    last = texts[-1]
+    assert (burst.start, burst.end) == (0, len(last))
+    assert burst.evidence.startswith("电话138")
+    assert burst.evidence.endswith("…")
+    assert "12345678" not in burst.evidence
+    assert "6条闲聊消息（截至本条）" in burst.explanation

@@ -96,3 +96,36 @@ def test_the_measured_working_day_gets_one_finding_per_run_and_none_elsewhere() 
     run_of = {i: r for r, run in enumerate(runs) for i in run}
     assert sorted(run_of.get(i, -1) for i, _ in found) == list(range(8))  # -1: outside every run
     assert {rule for _, rule in found} == {"offtopic.burst"}
+
+
+def test_a_deployment_disabled_list_replaces_the_shipped_one(tmp_path: Path) -> None:
+    # Not merged: a deployment that switches the link detector off and names nothing else
+    # gets the single-message chatter rule back, as docs/operators-guide.md warns.
+    policy = load_policy(write(tmp_path, '[detectors]\ndisabled = ["links"]\n'))
+    assert policy.disabled_detectors == ("links",)
+    names = Auditor(policy).detector_names
+    assert "links" not in names
+    assert "offtopic_model" in names
+
+
+def test_a_deployment_keeps_single_messages_off_by_naming_the_model_again(tmp_path: Path) -> None:
+    policy = load_policy(write(tmp_path, '[detectors]\ndisabled = ["links", "offtopic_model"]\n'))
+    names = Auditor(policy).detector_names
+    assert "links" not in names
+    assert "offtopic_model" not in names
+    assert offtopic_rules(Auditor(policy)) == ["offtopic.burst"]
+
+
+def test_a_group_disabled_list_replaces_the_deployment_one_for_that_group_only(tmp_path: Path) -> None:
+    path = write(tmp_path, '[groups."20002".detectors]\ndisabled = ["links"]\n')
+    auditor = Auditor(load_policy(path))
+    lure = "加我微信领取优惠券，私聊我"
+    assert {f.category for f in auditor.scan(lure, MessageContext(group="10001"))} == {"ad"}
+    # …and there the chatter model, no longer disabled, judges the lure chatty instead.
+    assert [f.rule for f in auditor.scan(lure, MessageContext(group="20002"))] == ["offtopic.message"]
+    assert "offtopic.message" in offtopic_rules(auditor, group="20002")
+    assert "offtopic.message" not in offtopic_rules(auditor, group="10001")
+
+
+def test_the_shipped_policy_names_the_single_message_model_in_its_disabled_list() -> None:
+    assert load_policy().disabled_detectors == ("offtopic_model",)
