@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from qunguan.audit import Auditor, redact
@@ -26,7 +26,7 @@ from qunguan.audit.detectors.base import MessageContext
 from qunguan.audit.mask import is_message_level
 from qunguan.auditlog import log
 from qunguan.auditlog.events import AuditEvent
-from qunguan.chats import allowlist
+from qunguan.chats import allowlist, bulk
 from qunguan.chats.models import ChatMessage, Finding, ImportBatch, ImportState, MessageKind
 from qunguan.ingest import ChatRecord, Reject
 from qunguan.ingest import formats as chat_formats
@@ -41,7 +41,9 @@ from qunguan.unregistered.models import SightingSource, UnregisteredGroup
 # interrupted import loses little work and memory stays flat.
 BATCH_SIZE = 2000
 # Kinds whose text is the sender's own words; placeholders ([图片]) and system lines are not audited.
-AUDITED_KINDS = frozenset({MessageKind.TEXT, MessageKind.LINK, MessageKind.FILE, MessageKind.OTHER})
+AUDITED_KINDS = frozenset(
+    str(kind.value) for kind in (MessageKind.TEXT, MessageKind.LINK, MessageKind.FILE, MessageKind.OTHER)
+)
 REJECT_RAW_CHARS = 500
 
 Progress = Callable[[int, int], None]  # (bytes read so far, messages read so far)
@@ -95,6 +97,7 @@ class _GroupBinder:
         self.fixed = fixed
         self._by_account: dict[tuple[str, str], Group | None] = {}
         self._by_name: dict[str, Group | None] = {}
+        self._allowed: dict[int, bool] = {}  # group id → may add to it (asked once per import)
 
     def bind(self, record: ChatRecord) -> Group | None:
         if record.group_account:
@@ -121,10 +124,12 @@ class _GroupBinder:
         """Whether the actor may add messages to ``group`` (anyone may report an unregistered one)."""
         if group is None or self.actor is None:
             return True
-        return (
-            access.can_manage_unit(self.actor, group.unit)
-            or access.visible_groups(self.actor).filter(pk=group.pk).exists()
-        )
+        if group.pk not in self._allowed:
+            self._allowed[group.pk] = (
+                access.can_manage_unit(self.actor, group.unit)
+                or access.visible_groups(self.actor).filter(pk=group.pk).exists()
+            )
+        return self._allowed[group.pk]
 
 
 class _Rejects:
@@ -242,6 +247,8 @@ class StoredRecords:
     )  # (platform, account/name) → messages
     # The same groups as recorded in the registry of unregistered groups (未登记群组).
     sightings: list[UnregisteredGroup] = field(default_factory=list)
+    stored: int = 0  # messages stored now (also when ``messages`` is not filled)
+    found: int = 0  # findings stored now (also when ``findings`` is not filled)
 
 
 def store_records(
@@ -267,28 +274,71 @@ def store_records(
 
 
 def _store_records(
-    records: list[ChatRecord], binder: _GroupBinder, batch: ImportBatch | None
+    records: list[ChatRecord], binder: _GroupBinder, batch: ImportBatch | None, *, objects: bool = True
 ) -> StoredRecords:
+    """Store ``records`` in one transaction (see ``store_records``).
+
+    With ``objects`` false (the import) the stored messages and findings are only counted
+    (``stored``, ``found``): ``messages`` and ``findings`` stay empty, and the findings are
+    written as plain rows.
+    """
     result = StoredRecords()
     seen: dict[tuple[str, str], Sighting] = {}
     unique: dict[str, ChatRecord] = {}
     for record in records:
         unique.setdefault(record.fingerprint(), record)
+    connection = connections[ChatMessage.objects.db]
+    when = bulk.datetime_adapter(connection)
+    batch_id = batch.pk if batch is not None else None
     with transaction.atomic():
-        known = set(
-            ChatMessage.objects.filter(fingerprint__in=list(unique)).values_list("fingerprint", flat=True)
-        )
-        # Repeated inside this list (overlapping exports concatenated) or stored earlier.
-        result.duplicates = len(records) - len(unique) + len(known)
-        new: list[ChatMessage] = []
-        recalls: list[ChatRecord] = []
+        rows: list[tuple[Any, ...]] = []
+        groups: dict[str, Group | None] = {}
+        refused: list[tuple[str, ChatRecord, Group | None]] = []
         for fingerprint, record in unique.items():
-            if fingerprint in known:
-                continue
             group = binder.bind(record)
             if not binder.allowed(group):
-                result.refused.append((record, group))
+                refused.append((fingerprint, record, group))
                 continue
+            groups[fingerprint] = group
+            rows.append(
+                (
+                    group.pk if group is not None else None,
+                    record.platform,
+                    (record.group_account or (group.account if group else ""))[:64],
+                    (record.group_name or (group.name if group else ""))[:100],
+                    fingerprint,
+                    (record.message_id or "")[:64],
+                    (record.sender_id or "")[:64],
+                    record.sender_name[:100],
+                    when(record.sent_at),
+                    record.kind,
+                    record.text,
+                    record.recalled,
+                    batch_id,
+                )
+            )
+        # The database skips what is stored already (ON CONFLICT): a re-run, an overlapping
+        # export, or another import storing the same messages at this moment.
+        ids = bulk.insert_messages(connection, rows)
+        if refused:
+            # Refused only if new: a message stored before stays a duplicate, as for anyone.
+            known = set(
+                ChatMessage.objects.filter(fingerprint__in=[f for f, _, _ in refused]).values_list(
+                    "fingerprint", flat=True
+                )
+            )
+            result.refused = [(record, group) for f, record, group in refused if f not in known]
+        # Repeated inside this list (overlapping exports concatenated) or stored earlier.
+        result.duplicates = len(records) - len(ids) - len(result.refused)
+        new: list[_New] = []
+        recalls: list[ChatRecord] = []
+        for row in rows:
+            fingerprint = row[4]
+            pk = ids.get(fingerprint)
+            if pk is None:
+                continue
+            record, group = unique[fingerprint], groups[fingerprint]
+            new.append(_New(pk, record, group, row[2]))
             if group is None:
                 key = (record.platform, record.group_account or record.group_name or "（未命名）")
                 result.unregistered[key] = result.unregistered.get(key, 0) + 1
@@ -297,19 +347,24 @@ def _store_records(
                         key, Sighting(record.platform, record.group_account or "", record.group_name or "")
                     )
                     sighting.add(record.group_name or "", record.sent_at)
-            new.append(_message(batch, record, group, fingerprint))
             if record.kind == "recall" and record.recalls_message_id:
                 recalls.append(record)
-        ChatMessage.objects.bulk_create(new, batch_size=500)
-        result.messages = new
         for record in recalls:
             ChatMessage.objects.filter(
                 platform=record.platform,
                 group_account=record.group_account or "",
                 message_id=record.recalls_message_id,
             ).update(recalled=True)
-        result.findings = _audit(new)
-        Finding.objects.bulk_create(result.findings, batch_size=500)
+        messages = {item.pk: _message(batch, item) for item in new} if objects else None
+        finding_rows, finding_objects = _audit(new, messages)
+        if messages is not None:
+            result.messages = list(messages.values())
+            Finding.objects.bulk_create(finding_objects, batch_size=500)
+            result.findings = finding_objects
+        else:
+            bulk.insert_findings(connection, finding_rows)
+            result.stored = len(new)
+            result.found = len(finding_rows)
         if seen:
             result.sightings = note_sightings(
                 list(seen.values()),
@@ -317,6 +372,9 @@ def _store_records(
                 actor=binder.actor,
                 batch=batch,
             )
+    if objects:
+        result.stored = len(result.messages)
+        result.found = len(result.findings)
     return result
 
 
@@ -329,7 +387,7 @@ def _store(
 ) -> None:
     """Store one batch of an import in one transaction: new messages, recalls, findings, counts."""
     with transaction.atomic():
-        result = _store_records(records, binder, batch)
+        result = _store_records(records, binder, batch, objects=False)
         batch.duplicates += result.duplicates
         for record, group in result.refused:
             batch.rejected += 1
@@ -338,20 +396,31 @@ def _store(
             )
         for key, count in result.unregistered.items():
             summary.unregistered[key] = summary.unregistered.get(key, 0) + count
-        batch.stored += len(result.messages)
-        batch.findings += len(result.findings)
+        batch.stored += result.stored
+        batch.findings += result.found
         batch.save(update_fields=["read", "stored", "duplicates", "rejected", "findings"])
 
 
-def _message(
-    batch: ImportBatch | None, record: ChatRecord, group: Group | None, fingerprint: str
-) -> ChatMessage:
-    return ChatMessage(
+@dataclass(slots=True)
+class _New:
+    """A record stored just now: its message id, the record, its group and its group account."""
+
+    pk: int
+    record: ChatRecord
+    group: Group | None
+    group_account: str
+
+
+def _message(batch: ImportBatch | None, item: _New) -> ChatMessage:
+    """Return the stored message of ``item`` as a model instance, as if read from the database."""
+    record, group = item.record, item.group
+    message = ChatMessage(
+        id=item.pk,
         group=group,
         platform=record.platform,
-        group_account=(record.group_account or (group.account if group else ""))[:64],
+        group_account=item.group_account,
         group_name=(record.group_name or (group.name if group else ""))[:100],
-        fingerprint=fingerprint,
+        fingerprint=record.fingerprint(),
         message_id=(record.message_id or "")[:64],
         sender_id=(record.sender_id or "")[:64],
         sender_name=record.sender_name[:100],
@@ -361,39 +430,62 @@ def _message(
         recalled=record.recalled,
         batch=batch,
     )
+    message._state.adding = False
+    message._state.db = ChatMessage.objects.db
+    return message
 
 
-def _audit(messages: list[ChatMessage]) -> list[Finding]:
+def _audit(
+    new: list[_New], messages: dict[int, ChatMessage] | None
+) -> tuple[list[tuple[Any, ...]], list[Finding]]:
+    """Audit the new messages; return the findings as rows (``bulk.FINDING_FIELDS``) and, when
+    ``messages`` holds their model instances, as ``Finding`` instances too."""
     engine = auditor()
-    out: list[Finding] = []
-    for msg in messages:
-        if msg.kind not in AUDITED_KINDS or not msg.text:
+    rows: list[tuple[Any, ...]] = []
+    objects: list[Finding] = []
+    for item in new:
+        record = item.record
+        if record.kind not in AUDITED_KINDS or not record.text:
             continue
         context = MessageContext(
-            group=msg.group_account or None, sender=msg.sender_id or None, timestamp=msg.sent_at.timestamp()
+            group=item.group_account or None,
+            sender=(record.sender_id or "")[:64] or None,
+            timestamp=record.sent_at.timestamp(),
         )
+        found = engine.scan(record.text, context)
+        if not found:
+            continue
+        msg = messages[item.pk] if messages is not None else _message(None, item)
         # What a reviewer allow-listed (a phrase, or a sender under a rule) is not reported again.
-        found = allowlist.filter_findings(msg, engine.scan(msg.text, context))
+        found = allowlist.filter_findings(msg, found)
         # A whole-message finding (chatter, rumour …) quotes the message itself as evidence; cut
         # that quote from the redacted text so that no phone or ID number is ever stored in it.
-        redacted = redact(msg.text, found) if found else msg.text
+        redacted = redact(record.text, found) if found else record.text
+        group_id = item.group.pk if item.group is not None else None
         for f in found:
             evidence = _quote(redacted, f) if is_message_level(f.category, f.rule) else f.evidence
-            out.append(
-                Finding(
-                    message=msg,
-                    group=msg.group,
-                    category=f.category,
-                    rule=f.rule[:80],
-                    severity=int(f.severity),
-                    start=f.start,
-                    end=f.end,
-                    evidence=evidence[:200],
-                    score=f.score,
-                    explanation=f.explanation[:300],
-                )
+            row = (
+                item.pk,
+                group_id,
+                f.category,
+                f.rule[:80],
+                int(f.severity),
+                f.start,
+                f.end,
+                evidence[:200],
+                f.score,
+                f.explanation[:300],
             )
-    return out
+            rows.append(row)
+            if messages is not None:
+                objects.append(
+                    Finding(
+                        message=msg,
+                        group=item.group,
+                        **dict(zip(bulk.FINDING_FIELDS[2:], row[2:], strict=True)),
+                    )
+                )
+    return rows, objects
 
 
 def _quote(redacted: str, finding: AuditFinding) -> str:

@@ -57,7 +57,9 @@ class ChatRecord:
                     self.platform,
                     self.group_account or self.group_name or "",
                     self.sender_id or self.sender_name,
-                    self.sent_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                    # The first 19 characters of the ISO form are %Y-%m-%dT%H:%M:%S (seconds
+                    # only), at a fraction of strftime's cost.
+                    self.sent_at.astimezone(dt.UTC).isoformat()[:19],
                     self.kind,
                     self.text,
                 )

@@ -12,11 +12,9 @@ import re
 from collections.abc import Iterator
 from typing import Any, TextIO
 
+from qunguan.ingest.formats._reading import LINE_LIMIT, bounded_lines
 from qunguan.ingest.records import CHINA, Kind
 
-# One physical line longer than this is skipped unread: no message comes near it, and a file
-# without line ends (a binary picked by mistake) would otherwise be read into memory whole.
-LINE_LIMIT = 1 << 20
 # Epoch times outside these bounds are not a QQ message time (QQ dates from 1999); they are also
 # where ``datetime.fromtimestamp`` starts to raise.
 _EPOCH_MIN = dt.datetime(1999, 1, 1, tzinfo=dt.UTC).timestamp()
@@ -133,23 +131,10 @@ def epoch_time(seconds: object) -> dt.datetime | None:
 def numbered_lines(text: TextIO, limit: int = LINE_LIMIT) -> Iterator[tuple[int, str | None]]:
     """Yield ``(line number, line)`` with line ends kept; a line over ``limit`` characters is None.
 
-    An over-long line is read past in chunks, never held whole, so the caller can reject it by
-    number. Memory stays at one line whatever the file.
+    ``_reading.bounded_lines`` with numbers: an over-long line is read past in chunks, never
+    held whole, so the caller can reject it by number.
     """
-    number = 0
-    while True:
-        line = text.readline(limit)
-        if not line:
-            return
-        number += 1
-        if len(line) >= limit and not line.endswith(("\n", "\r")):
-            while True:
-                rest = text.readline(limit)
-                if not rest or rest.endswith(("\n", "\r")):
-                    break
-            yield number, None
-            continue
-        yield number, line
+    return enumerate(bounded_lines(text, limit), start=1)
 
 
 def json_object(value: object) -> dict[str, Any]:

@@ -145,8 +145,13 @@ def _cell(item: CsvRecord, columns: dict[str, int], name: str) -> str:
 
 
 def _english_row(item: CsvRecord, columns: dict[str, int]) -> ChatRecord | Reject:
+    fields = item.fields
+    width = len(fields)
+
     def cell(name: str) -> str:
-        return _cell(item, columns, name)
+        # Inlined ``_cell``: this runs nine times a row, for every row of the export.
+        index = columns.get(name, width)
+        return fields[index] if index < width else ""
 
     raw_type, raw_sub = cell("Type").strip(), cell("SubType").strip() or "0"
     if not (_NUMBER.fullmatch(raw_type) and _NUMBER.fullmatch(raw_sub)):

@@ -57,11 +57,15 @@ class _Message:
 class _TextParser:
     """The state of one pass over a text export; ``feed`` takes one line at a time.
 
+    What each line completes is appended to ``out`` (the caller drains it): plain appends, not
+    nested generators, because this runs for every line of exports with millions of them.
+
     A 64-'=' line is held back for one line: it opens a banner only if ``消息分组``/``消息对象``
     follows, otherwise it was part of a message body (a notice may use '=' as a rule).
     """
 
     def __init__(self) -> None:
+        self.out: list[ChatRecord | Reject] = []
         self.group: str | None = None
         # Whether this conversation's headers carry IDs: decided by its first header. Group
         # exports always have them, so there an ID-less timestamp line is body text; private
@@ -72,15 +76,15 @@ class _TextParser:
         self.in_banner = False
         self.held: tuple[int, str] | None = None
 
-    def feed(self, lineno: int, line: str) -> Iterator[ChatRecord | Reject]:
+    def feed(self, lineno: int, line: str) -> None:
         if self.held is not None:
             held_no, held_line = self.held
             self.held = None
             if _BANNER_FIELD.match(line):
-                yield from self.flush()
+                self.flush()
                 self.in_banner = True
             else:
-                yield from self._ordinary(held_no, held_line)
+                self._ordinary(held_no, held_line)
         if self.in_banner:
             if line == _SEPARATOR or not line.strip():
                 return
@@ -94,21 +98,23 @@ class _TextParser:
         if line == _SEPARATOR:
             self.held = (lineno, line)
             return
-        yield from self._ordinary(lineno, line)
+        self._ordinary(lineno, line)
 
-    def _ordinary(self, lineno: int, line: str) -> Iterator[ChatRecord | Reject]:
-        header = _HEADER.match(line)
+    def _ordinary(self, lineno: int, line: str) -> None:
+        # Only a line that starts with a digit can be a header: a cheap test before the regex,
+        # since most lines are message bodies.
+        header = _HEADER.match(line) if line[:1].isdigit() else None
         if header is not None:
             name, ident = split_sender(header["who"])
             if ident is not None or self.with_ids is not True:
-                yield from self.flush()
+                self.flush()
                 if self.with_ids is None:
                     self.with_ids = ident is not None
                 sent_at = local_time(header["date"], header["time"])
                 if sent_at is None:
                     self.skipping = True
-                    yield Reject(
-                        lineno, f"消息头中的日期或时间无效：“{header['date']} {header['time']}”", line
+                    self.out.append(
+                        Reject(lineno, f"消息头中的日期或时间无效：“{header['date']} {header['time']}”", line)
                     )
                     return
                 self.skipping = False
@@ -119,10 +125,12 @@ class _TextParser:
         elif self.skipping or not line.strip() or _TITLE_LINE.match(line):
             return
         else:
-            yield Reject(lineno, "这一行不属于任何消息（前面没有“日期 时间 发送者(QQ号)”格式的消息头）", line)
+            self.out.append(
+                Reject(lineno, "这一行不属于任何消息（前面没有“日期 时间 发送者(QQ号)”格式的消息头）", line)
+            )
 
-    def flush(self) -> Iterator[ChatRecord]:
-        """Yield the message being read, if any (called at the next header, banner and end of file)."""
+    def flush(self) -> None:
+        """Complete the message being read, if any (called at the next header, banner and end of file)."""
         message, self.message = self.message, None
         if message is None:
             return
@@ -133,29 +141,33 @@ class _TextParser:
         start = 0
         while start < len(body) and not body[start].strip():
             start += 1
-        text = "\n".join(body[start:])
-        yield ChatRecord(
-            platform="qq",
-            sent_at=message.sent_at,
-            sender_name=message.name,
-            text=text,
-            line=message.line,
-            kind=body_kind(message.ident, text),
-            sender_id=message.ident,
-            group_name=self.group,
+        text = "\n".join(body[start:]) if start else "\n".join(body)
+        self.out.append(
+            ChatRecord(
+                platform="qq",
+                sent_at=message.sent_at,
+                sender_name=message.name,
+                text=text,
+                line=message.line,
+                kind=body_kind(message.ident, text),
+                sender_id=message.ident,
+                group_name=self.group,
+            )
         )
 
-    def finish(self) -> Iterator[ChatRecord | Reject]:
+    def finish(self) -> None:
         if self.held is not None:
             held_no, held_line = self.held
             self.held = None
-            yield from self._ordinary(held_no, held_line)
-        yield from self.flush()
+            self._ordinary(held_no, held_line)
+        self.flush()
 
 
 def read_text(text: TextIO) -> Iterator[ChatRecord | Reject]:
     """Yield the records of a text export, reading ``text`` one line at a time."""
     parser = _TextParser()
+    out = parser.out
+    feed = parser.feed
     for lineno, raw in numbered_lines(text):
         if raw is None:
             yield Reject(lineno, f"这一行超过 {LINE_LIMIT} 个字符，没有读取")
@@ -163,8 +175,12 @@ def read_text(text: TextIO) -> Iterator[ChatRecord | Reject]:
         line = raw.rstrip("\r\n")
         if lineno == 1:
             line = line.lstrip("\ufeff")
-        yield from parser.feed(lineno, line)
-    yield from parser.finish()
+        feed(lineno, line)
+        if out:
+            yield from out
+            out.clear()
+    parser.finish()
+    yield from out
 
 
 @register

@@ -1,0 +1,100 @@
+"""How an import writes its rows: what is stored reads back exactly, and the batch counts hold.
+
+The import writes messages and findings with batch SQL statements rather than model instances;
+these specifications read the rows back through the models and compare them with what the
+file said, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from qunguan.chats.actions import do_import_chat_file, store_records
+from qunguan.chats.models import ChatMessage, Finding, FindingStatus
+from qunguan.ingest.records import CHINA, ChatRecord
+
+GROUP_A = "600100200"  # the cast's 作曲系教职工群
+
+
+def test_stored_messages_read_back_as_the_file_wrote_them(cast, chat_file):
+    path = chat_file(
+        f"2024-09-02T09:00:05+08:00|{GROUP_A}|10001001|王建国|请各位老师周五前提交材料。|m1",
+        f"2024-12-31T23:59:59|{GROUP_A}|10001004|赵四|我的身份证号是11010519491231002X|m2",
+    )
+    do_import_chat_file(None, path)
+    first, second = ChatMessage.objects.order_by("sent_at")
+    assert first.sent_at == dt.datetime(2024, 9, 2, 9, 0, 5, tzinfo=CHINA)
+    assert second.sent_at == dt.datetime(2024, 12, 31, 23, 59, 59, tzinfo=CHINA)
+    assert (first.group, first.platform, first.group_account, first.message_id) == (
+        cast.group_a,
+        "qq",
+        GROUP_A,
+        "m1",
+    )
+    assert (first.sender_id, first.sender_name, first.kind, first.recalled) == (
+        "10001001",
+        "王建国",
+        "text",
+        False,
+    )
+    assert first.text == "请各位老师周五前提交材料。"
+    assert first.batch is not None
+    assert first.purged_at is None
+    finding = Finding.objects.get(message=second)
+    assert (finding.status, finding.handled_by, finding.note) == (FindingStatus.OPEN, None, "")
+    assert finding.created_at is not None
+    assert finding.group == cast.group_a
+
+
+def test_a_message_repeated_inside_one_batch_is_stored_once(cast, chat_file):
+    line = f"2024-09-02T09:00:05|{GROUP_A}|10001001|王建国|收到"
+    batch = do_import_chat_file(None, chat_file(line, line, line)).batch
+    assert (batch.read, batch.stored, batch.duplicates) == (3, 1, 2)
+    assert ChatMessage.objects.count() == 1
+
+
+def test_a_message_outside_the_importers_units_counts_as_duplicate_once_it_is_stored(cast, chat_file):
+    stored = f"2024-09-02T09:00:05|{GROUP_A}|10001001|王建国|收到|m1"
+    do_import_chat_file(None, chat_file(stored, name="all.pipe"))
+    newer = f"2024-09-02T09:05:00|{GROUP_A}|10001002|李芳|好的|m2"
+    batch = do_import_chat_file(cast.manager_b, chat_file(stored, newer, name="sibling.pipe")).batch
+    # The stored message is a duplicate for anyone; only the new one is refused.
+    assert (batch.stored, batch.duplicates, batch.rejected) == (0, 1, 1)
+    assert ChatMessage.objects.count() == 1
+
+
+def test_storing_live_records_returns_the_stored_messages_and_findings_with_their_ids(cast):
+    records = [
+        ChatRecord(
+            platform="qq",
+            sent_at=dt.datetime(2024, 9, 2, 9, 0, 5, tzinfo=CHINA),
+            sender_name="赵四",
+            text="我的身份证号是11010519491231002X",
+            line=1,
+            sender_id="10001004",
+            message_id="live-1",
+            group_account=GROUP_A,
+        ),
+        ChatRecord(
+            platform="qq",
+            sent_at=dt.datetime(2024, 9, 2, 9, 0, 6, tzinfo=CHINA),
+            sender_name="王建国",
+            text="收到",
+            line=2,
+            sender_id="10001001",
+            message_id="live-2",
+            group_account=GROUP_A,
+        ),
+    ]
+    result = store_records(records)
+    assert [m.pk for m in result.messages] == list(
+        ChatMessage.objects.order_by("pk").values_list("pk", flat=True)
+    )
+    assert [m.fingerprint for m in result.messages] == [r.fingerprint() for r in records]
+    assert result.messages[0].group == cast.group_a
+    stored = {f.pk: f for f in Finding.objects.all()}
+    assert result.findings
+    assert {f.pk for f in result.findings} == set(stored)
+    assert all(f.message.pk == result.messages[0].pk for f in result.findings)
+    again = store_records(records)
+    assert (again.messages, again.findings, again.duplicates) == ([], [], 2)
