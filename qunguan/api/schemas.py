@@ -131,7 +131,7 @@ class GroupDetail(GroupOut):
 class GroupFilters(Schema):
     unit: int | None = Field(None, description="单位 id（含下级单位）")
     platform: PlatformCode | None = None
-    status: StatusCode | None = None
+    status: StatusCode | None = Field(None, description="状态；不填时不含已解散的群（与网页一致）")
     official: bool | None = None
     q: str | None = Field(None, description="群名称或群号包含")
     limit: int = Field(50, ge=1, le=500)

@@ -1,23 +1,19 @@
-"""Checks on an attached scan (签字盖章扫描件): PDF, JPG or PNG, by size and by content signature."""
+"""Checks on an attached scan (签字盖章扫描件): PDF, JPG or PNG, by size and by content signature.
+
+The rule itself is ``qunguan.uploads.scans.inspect_scan``, shared with the filing campaign's
+signed form; this module words its refusals for approval attachments and dissolution evidence.
+"""
 
 from __future__ import annotations
-
-from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from qunguan.registry import errors
 from qunguan.registry.errors import RegistryError
+from qunguan.uploads.scans import Problem, ScanRejected, inspect_scan
 
-# The first bytes each accepted file type starts with; the extension alone proves nothing.
-SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    "pdf": (b"%PDF-",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-}
-CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
+__all__ = ["check_attachment"]
 
 
 def _size(n: int) -> str:
@@ -32,23 +28,16 @@ def check_attachment(upload: UploadedFile) -> str:
     Raises RegistryError (``invalid``, field ``file``) naming the file and what is wrong.
     """
     name = upload.name or "附件"
-    ext = PurePath(name).suffix.lower().lstrip(".")
-    if ext not in SIGNATURES:
-        raise RegistryError(
-            errors.INVALID, f"附件“{name}”：只能上传 PDF、JPG 或 PNG 格式的扫描件。", field="file"
-        )
     limit = settings.QUNGUAN_MAX_UPLOAD_BYTES
-    if upload.size is not None and upload.size > limit:
-        raise RegistryError(errors.INVALID, f"附件“{name}”：文件不能超过 {_size(limit)}。", field="file")
-    if not upload.size:
-        raise RegistryError(errors.INVALID, f"附件“{name}”：文件是空的。", field="file")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not any(head.startswith(sig) for sig in SIGNATURES[ext]):
-        raise RegistryError(
-            errors.INVALID,
-            f"附件“{name}”：文件内容不是真实的 {ext.upper()} 文件，请上传签字盖章后的扫描件。",
-            field="file",
+    try:
+        return inspect_scan(upload, name=name, size=upload.size, limit=limit, by_name=True)
+    except ScanRejected as exc:
+        message = {
+            Problem.BAD_NAME: f"附件“{name}”：只能上传 PDF、JPG 或 PNG 格式的扫描件。",
+            Problem.TOO_LARGE: f"附件“{name}”：文件不能超过 {_size(limit)}。",
+            Problem.EMPTY: f"附件“{name}”：文件是空的。",
+        }.get(
+            exc.problem,
+            f"附件“{name}”：文件内容不是真实的 {exc.suffix.upper()} 文件，请上传签字盖章后的扫描件。",
         )
-    return "jpg" if ext == "jpeg" else ext
+        raise RegistryError(errors.INVALID, message, field="file") from None

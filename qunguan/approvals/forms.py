@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qunguan.approvals.access import eligible_approvers
+from qunguan.approvals.handover import prefill
 from qunguan.approvals.models import Approval, ApprovalKind, ApprovalState
 from qunguan.registry import access
 from qunguan.registry.models import Group, GroupStatus
@@ -60,6 +61,10 @@ class RequestForm(RegistryErrorMixin, forms.Form):
                 "supervising_person": approval.supervising_person_id,
                 "valid_until": approval.valid_until,
             }
+        initial = kw.get("initial") or {}
+        if approval is None and initial.get("kind") == ApprovalKind.HANDOVER:
+            # the link of an ownerless-group notice: say who left, keep the admins still there
+            kw["initial"] = {**prefill(group), **{k: v for k, v in initial.items() if v}}
         super().__init__(*args, **kw)
         people = access.visible_people(user).filter(active=True).select_related("unit")
         for name in ("new_owner", "new_admins", "supervising_person"):

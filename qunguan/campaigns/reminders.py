@@ -74,7 +74,8 @@ def do_send_deadline_reminders(actor: Any = None, *, now: dt.datetime | None = N
                 body=body,
                 severity=REMINDER_SEVERITY[kind],
                 link=notices.link("campaign_filing", filing.pk),
-                key=f"filing-{filing.pk}-{kind.value}",
+                # the date is in the key: a moved deadline gets its own reminders
+                key=f"filing-{filing.pk}-{kind.value}-{campaign.deadline.isoformat()}",
             )
             sent.append({"filing": filing.pk, "unit": filing.unit_id, "kind": kind.value})
             campaigns.add(campaign.pk)

@@ -1,12 +1,11 @@
 """The filing form as a PDF, A4 landscape, made in pure Python (reportlab): no office suite needed.
 
-Fonts (``QUNGUAN_PDF_FONT``): a TrueType font file (a .ttf, or a .ttc with ``#index``) is
-embedded as a subset of the characters used, so the file reads the same on every machine. Left
-empty, the first CJK TrueType font the server has in the usual places (文泉驿, Noto/Droid
-fallbacks) is embedded the same way; a server without any falls back to the Adobe CID font
-STSong-Light, which reportlab knows by name and which is not embedded: Chinese PDF readers
-(Adobe Reader, the browsers' viewers, WPS) draw it with their own 宋体. ``cid`` forces that
-fallback. Nothing is downloaded either way.
+Fonts (``QUNGUAN_PDF_FONT``): left empty, the font shipped in the package is used — 文泉驿微米黑
+(``fonts/wqy-microhei.ttc``, Apache-2.0; see ``fonts/README.md``) — embedded as a subset of the
+characters used, so the file reads the same on every machine and no server font is needed. A
+path names another TrueType font file (a .ttf, or a .ttc with ``#index``), embedded the same
+way. ``cid`` asks for the Adobe CID font STSong-Light instead, which reportlab knows by name and
+which is not embedded: Chinese PDF readers draw it with their own 宋体. Nothing is downloaded.
 
 The layout follows the XLSX and DOCX writers: the annex mark, the title, the four header lines,
 the transposed table in blocks of six group columns (each further block on a new page under
@@ -57,24 +56,17 @@ PAGE = landscape(A4)
 GROUP_WIDTH = (PAGE[0] - 2 * MARGIN - LABEL_WIDTH) / COLUMNS_PER_PAGE
 
 
-# CJK fonts with TrueType outlines (reportlab cannot embed CFF-based OpenType) that Debian,
-# Ubuntu, RHEL and Windows servers commonly have.
-SYSTEM_FONTS = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc",
-    "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-    "/usr/share/fonts/google-droid/DroidSansFallback.ttf",
-    "C:/Windows/Fonts/simsun.ttc",
-)
+# The font shipped with qunguan (TrueType outlines: reportlab cannot embed CFF-based OpenType).
+PACKAGED_FONT = Path(__file__).resolve().parent / "fonts" / "wqy-microhei.ttc"
+# The embeddable CJK fonts this installation has for certain (older callers ask by this name).
+SYSTEM_FONTS = (str(PACKAGED_FONT),)
 
 
 @cache
 def _font_for(configured: str) -> str:
     """Register and return the font name for ``configured`` (see the module docstring)."""
     if not configured:
-        configured = next((p for p in SYSTEM_FONTS if Path(p).is_file()), "cid")
+        configured = f"{PACKAGED_FONT}#0"
     if configured == "cid":
         pdfmetrics.registerFont(UnicodeCIDFont(CID_FONT))
         return CID_FONT

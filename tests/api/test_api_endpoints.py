@@ -271,3 +271,14 @@ def test_history_entries_are_newest_first(cast, supervisor):
     assert seqs == sorted(seqs, reverse=True)
     assert history[0]["after"] == {"member_count": 52}
     assert dt.datetime.fromisoformat(history[0]["created"])
+
+
+def test_dissolved_groups_leave_the_list_unless_asked_for(cast, supervisor):
+    from django.utils import timezone
+
+    from qunguan.registry import actions
+
+    actions.do_dissolve_group(cast.supervisor, cast.group_b, on=timezone.localdate(), reason="工作结束")
+    assert [g["name"] for g in supervisor.get("/api/groups").json()["items"]] == ["作曲系教职工群"]
+    dissolved = supervisor.get("/api/groups", status="dissolved").json()
+    assert [g["name"] for g in dissolved["items"]] == ["声乐系工作群"]

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from docx import Document
@@ -17,14 +16,14 @@ from qunguan.auditlog.models import AuditLogEntry
 from qunguan.campaigns import access, actions
 from qunguan.campaigns.exports import do_export_campaign_filing, do_export_campaign_summary
 from qunguan.campaigns.progress import counts, progress
-from qunguan.filing.pdf_writer import SYSTEM_FONTS
+from qunguan.filing.pdf_writer import PACKAGED_FONT
 from qunguan.registry.errors import RegistryError
 
 from .helpers import YEAR, complete, filing_of, open_campaign
 
 
 def font_name_available() -> bool:
-    return any(Path(p).is_file() for p in SYSTEM_FONTS)
+    return PACKAGED_FONT.is_file()
 
 
 def test_board_marks_units_that_missed_the_deadline(cast):

@@ -179,3 +179,38 @@ def test_an_accepted_correction_reaches_the_group_page_history(cast, client_for)
     complete(cast.manager_a, filing)
     actions.do_accept_filing(cast.supervisor, filing)
     assert Group.objects.get(pk=cast.group_a.pk).member_count == 41
+
+
+def test_supervisor_moves_the_deadline_from_the_board(cast, client_for):
+    campaign = open_campaign(cast)
+    board = reverse("campaign_board", args=[campaign.pk])
+    page = client_for(cast.supervisor).get(board).content.decode()
+    assert 'id="deadline-form"' in page
+    response = client_for(cast.supervisor).post(
+        reverse("campaign_deadline", args=[campaign.pk]),
+        {"deadline": f"{YEAR}-03-20", "reason": "开学推迟"},
+        follow=True,
+    )
+    assert "截止日期已变更为 3月20日，已通知尚未提交的单位。" in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.deadline.isoformat() == f"{YEAR}-03-20"
+
+
+def test_a_bad_deadline_from_the_board_is_refused_in_chinese(cast, client_for):
+    campaign = open_campaign(cast)
+    client = client_for(cast.supervisor)
+    url = reverse("campaign_deadline", args=[campaign.pk])
+    page = client.post(url, {"deadline": "下周"}, follow=True).content.decode()
+    assert "请填写新的截止日期（年-月-日）。" in page
+    page = client.post(url, {"deadline": f"{YEAR + 1}-03-10"}, follow=True).content.decode()
+    assert f"截止日期应在 {YEAR} 年内。" in page
+
+
+def test_a_unit_manager_neither_sees_nor_uses_the_deadline_form(cast, client_for):
+    campaign = open_campaign(cast)
+    client = client_for(cast.manager_a)
+    assert (
+        'id="deadline-form"' not in client.get(reverse("campaign_board", args=[campaign.pk])).content.decode()
+    )
+    response = client.post(reverse("campaign_deadline", args=[campaign.pk]), {"deadline": f"{YEAR}-03-20"})
+    assert response.status_code == 403

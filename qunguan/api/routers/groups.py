@@ -22,6 +22,7 @@ from qunguan.api.schemas import (
 )
 from qunguan.auditlog import log
 from qunguan.registry import access, actions
+from qunguan.registry.models import GroupStatus
 
 router = Router(tags=["groups 群组"])
 
@@ -36,8 +37,8 @@ def list_groups(request: HttpRequest, filters: Query[GroupFilters]) -> Any:
         qs = qs.filter(unit__path__startswith=unit.path)
     if filters.platform:
         qs = qs.filter(platform=filters.platform)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
+    # dissolved groups have left the active registry; ask for them by status
+    qs = qs.filter(status=filters.status) if filters.status else qs.exclude(status=GroupStatus.DISSOLVED)
     if filters.official is not None:
         qs = qs.filter(is_official=filters.official)
     if filters.q:

@@ -51,6 +51,11 @@ class OpenCampaignForm(forms.Form):
     )
 
 
+class DeadlineForm(forms.Form):
+    deadline = forms.DateField(label="新的截止日期", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="说明", required=False, max_length=200)
+
+
 class ScanForm(forms.Form):
     scan = forms.FileField(label="签字盖章的登记表", help_text="PDF、JPG 或 PNG 扫描件或照片")
 
@@ -131,6 +136,7 @@ def campaign_board(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "counts": counts(rows),
         "supervisor": access.is_supervisor(user),
         "days_left": (campaign.deadline - today).days,
+        "deadline_form": DeadlineForm(initial={"deadline": campaign.deadline}),
     }
     return render(request, "web/campaign_board.html", context)
 
@@ -145,6 +151,29 @@ def campaign_close(request: HttpRequest, campaign_id: int) -> HttpResponse:
         messages.success(request, f"{campaign.year}年度填报已结束。")
     except RegistryError as err:
         messages.error(request, err.message)
+    return redirect("campaign_board", campaign.pk)
+
+
+@login_required
+@require_POST
+def campaign_deadline(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign_or_404(request.user, campaign_id)
+    require_supervisor(request.user)
+    form = DeadlineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写新的截止日期（年-月-日）。")
+        return redirect("campaign_board", campaign.pk)
+    try:
+        actions.do_change_deadline(
+            request.user, campaign, deadline=form.cleaned_data["deadline"], reason=form.cleaned_data["reason"]
+        )
+    except RegistryError as err:
+        messages.error(request, err.message)
+    else:
+        deadline = campaign.deadline
+        messages.success(
+            request, f"截止日期已变更为 {deadline.month}月{deadline.day}日，已通知尚未提交的单位。"
+        )
     return redirect("campaign_board", campaign.pk)
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from qunguan.accounts.models import User
 from qunguan.demo.build import LOGINS, PASSWORD, SCHOOL, build
+from qunguan.demo.campaign import open_demo_campaign
 from qunguan.demo.chats import import_demo_chats
 from qunguan.demo.members import import_demo_members
 from qunguan.registry.models import Unit
@@ -38,13 +39,15 @@ class Command(BaseCommand):
             built = build()
             chats = import_demo_chats(built.groups.values(), timezone.localdate())
             import_demo_members(built.groups.values(), timezone.localdate())
+            campaign = open_demo_campaign()
             messages = sum(s.batch.stored for s in chats)
             findings = sum(s.batch.findings for s in chats)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"已载入演示数据“{SCHOOL}”：{len(built.units)} 个单位、{len(built.people)} 名人员、"
                     f"{len(built.groups)} 个群组，{len(chats)} 个群的 {messages} 条聊天记录"
-                    f"（审查发现 {findings} 处；用时 {time.monotonic() - started:.1f} 秒）。"
+                    f"（审查发现 {findings} 处），{campaign.year}年度备案填报 {campaign.filings.count()} 个单位"
+                    f"（用时 {time.monotonic() - started:.1f} 秒）。"
                 )
             )
         self.print_logins()

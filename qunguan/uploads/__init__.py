@@ -1,0 +1,1 @@
+"""Checks shared by every place that accepts an uploaded file (no models, no views)."""
