@@ -78,6 +78,8 @@ class ChatMessage(models.Model):
     text = models.TextField(blank=True)
     recalled = models.BooleanField(default=False)
     batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # When the retention purge (chats.retention) emptied ``text``; None while the text is kept.
+    purged_at = models.DateTimeField("内容清除时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "聊天消息"

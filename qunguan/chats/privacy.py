@@ -63,7 +63,14 @@ def _as_audit(finding: Finding) -> AuditFinding:
 
 
 def masked_text(message: ChatMessage, findings: Iterable[Finding]) -> str:
-    """Return the message text with every personal-data and secret span of ``findings`` masked."""
+    """Return the message text with every personal-data and secret span of ``findings`` masked.
+
+    A message purged by the retention period reads as the notice that says so.
+    """
+    if message.purged_at is not None:
+        from qunguan.chats.retention import PURGED_NOTICE
+
+        return PURGED_NOTICE
     return redact(message.text, [_as_audit(f) for f in findings])
 
 
@@ -84,6 +91,8 @@ def masked_segments(message: ChatMessage, findings: Iterable[Finding], mark: Fin
     text = masked_text(message, findings)
     if not text:
         return []
+    if message.purged_at is not None:
+        return [Segment(text)]  # the notice: no span of the purged text to mark
     if mark is None or not 0 <= mark.start < mark.end <= len(text):
         return [Segment(text)]
     parts = [
@@ -104,7 +113,8 @@ def shown_evidence(finding: Finding, findings: Iterable[Finding]) -> str:
     stores the start of the raw message as evidence, which may hold a phone or ID number found
     by another detector, so its evidence is cut from the masked text instead.
     """
-    if not is_message_level(finding.category, finding.rule):
+    if not is_message_level(finding.category, finding.rule) or finding.message.purged_at is not None:
+        # A purged message's whole-message findings had their masked quote stored by the purge.
         return finding.evidence
     text = masked_text(finding.message, findings)[finding.start : finding.end]
     return text if len(text) <= EVIDENCE_CHARS else text[:EVIDENCE_CHARS] + "…"

@@ -216,11 +216,47 @@ def do_dismiss_unregistered_group(actor: Any, row: UnregisteredGroup, *, reason:
     return row
 
 
+@transaction.atomic
+def do_reopen_unregistered_group(actor: Any, row: UnregisteredGroup, *, note: str = "") -> UnregisteredGroup:
+    """Reopen ``row``, marked "not a work group" by mistake, so that it is a breach again; return it.
+
+    A registered one cannot be reopened (its group is in the registry). Raises ``RegistryError``
+    when the row is out of scope or not marked as not a work group.
+    """
+    row = UnregisteredGroup.objects.select_for_update(of=("self",)).select_related("unit").get(pk=row.pk)
+    if not can_resolve(actor, row):
+        raise RegistryError(OUT_OF_SCOPE, "您无权处理这个未登记群组。")
+    if row.status != SightingStatus.NOT_WORK:
+        raise RegistryError(
+            BAD_STATE,
+            f"只有认定为非工作群的未登记群组可以重新打开，“{row.label}”当前为{row.get_status_display()}。",
+        )
+    before = _snapshot(row)
+    row.status = SightingStatus.OPEN
+    row.reason = ""
+    row.resolved_by = None
+    row.resolved_at = None
+    row.save()
+    note = (note or "").strip()[:300]
+    log.append(
+        actor=actor,
+        event=AuditEvent.UNREGISTERED_GROUP_REOPENED,
+        obj=row,
+        unit_path=row.unit.path if row.unit else "",
+        summary=f"重新打开未登记群组“{row.label}”（原认定为非工作群：{before['reason']}）"
+        + (f"：{note}" if note else ""),
+        before=before,
+        after={**_snapshot(row), "note": note},
+    )
+    return row
+
+
 __all__ = [
     "Sighting",
     "SightingSource",
     "attributed_unit",
     "do_dismiss_unregistered_group",
     "do_register_unregistered_group",
+    "do_reopen_unregistered_group",
     "note_sightings",
 ]

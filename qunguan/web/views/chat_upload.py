@@ -28,6 +28,7 @@ from qunguan.ingest.formats import FormatError
 from qunguan.registry import access
 from qunguan.registry.errors import RegistryError
 from qunguan.registry.models import Group, GroupStatus
+from qunguan.web.upload_names import unsafe_upload_names
 from qunguan.web.views.common import require_some_managed_unit
 
 MAX_FILES = 10
@@ -128,6 +129,14 @@ def chat_upload(request: HttpRequest) -> HttpResponse:
     require_some_managed_unit(user)
     form = ChatUploadForm(request.POST or None, request.FILES or None, user=user)
     results: list[dict[str, Any]] = []
+    if request.method == "POST":
+        # A name sent with a path is refused (with every other file of the upload), not cut short.
+        for name in unsafe_upload_names(request):
+            form.add_error(
+                "exports",
+                f"文件名“{name}”含有路径（“../”、以“/”开头的绝对路径、反斜杠或盘符），未导入任何文件；"
+                "请把文件改为不含路径的名称后重新上传。",
+            )
     if request.method == "POST" and form.is_valid():
         group = form.cleaned_data["group"]
         for upload in form.cleaned_data["exports"]:

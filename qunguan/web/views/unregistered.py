@@ -17,7 +17,11 @@ from django.views.decorators.http import require_POST
 from qunguan.registry import access
 from qunguan.registry.errors import RegistryError
 from qunguan.unregistered.access import access_unregistered, can_resolve, visible_unregistered
-from qunguan.unregistered.actions import do_dismiss_unregistered_group, do_register_unregistered_group
+from qunguan.unregistered.actions import (
+    do_dismiss_unregistered_group,
+    do_register_unregistered_group,
+    do_reopen_unregistered_group,
+)
 from qunguan.unregistered.models import SightingStatus, UnregisteredGroup
 from qunguan.web.forms import GroupForm
 from qunguan.web.views.common import paginate
@@ -63,10 +67,16 @@ def unregistered_list(request: HttpRequest) -> HttpResponse:
 def unregistered_detail(request: HttpRequest, sighting_id: int) -> HttpResponse:
     row = _sighting_or_404(request.user, sighting_id)
     may_resolve = row.status == SightingStatus.OPEN and can_resolve(request.user, row)
+    may_reopen = row.status == SightingStatus.NOT_WORK and can_resolve(request.user, row)
     return render(
         request,
         "web/unregistered_detail.html",
-        {"row": row, "may_resolve": may_resolve, "dismiss_form": DismissForm() if may_resolve else None},
+        {
+            "row": row,
+            "may_resolve": may_resolve,
+            "may_reopen": may_reopen,
+            "dismiss_form": DismissForm() if may_resolve else None,
+        },
     )
 
 
@@ -107,4 +117,18 @@ def unregistered_dismiss(request: HttpRequest, sighting_id: int) -> HttpResponse
             return redirect("unregistered_list")
     else:
         messages.error(request, _("请填写认定为非工作群的理由。"))
+    return redirect("unregistered_detail", sighting_id=row.pk)
+
+
+@login_required
+@require_POST
+def unregistered_reopen(request: HttpRequest, sighting_id: int) -> HttpResponse:
+    """Reopen a group marked "not a work group" by mistake: it is a breach again until resolved."""
+    row = _sighting_or_404(request.user, sighting_id, resolve=True)
+    try:
+        do_reopen_unregistered_group(request.user, row, note=request.POST.get("note", ""))
+    except RegistryError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("已重新打开，该群重新列入待处理的未登记群组。"))
     return redirect("unregistered_detail", sighting_id=row.pk)
