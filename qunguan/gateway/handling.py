@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from qunguan.audit import Auditor, MessageContext, Severity
@@ -26,7 +26,7 @@ from qunguan.auditlog import log
 from qunguan.auditlog.events import AuditEvent
 from qunguan.chats.actions import auditor, store_records
 from qunguan.chats.models import ChatMessage, Finding
-from qunguan.gateway import moderation
+from qunguan.gateway import moderation, ocr
 from qunguan.gateway.models import ActionKind, ActionStatus, GatewayAction, InboxEvent, InboxState
 from qunguan.gateway.protocol import Frame
 from qunguan.ingest.formats.onebot_v11 import _EventLog
@@ -131,6 +131,11 @@ def receive_and_triage(items: list[tuple[str, str, Frame]]) -> tuple[list[int], 
     ``GatewayAction`` found again by ``moderation.apply`` and tied to the stored finding.
     """
     ids = receive_many(items)
+    return ids, triage(items, ids)
+
+
+def triage(items: list[tuple[str, str, Frame]], ids: list[int]) -> list[Call]:
+    """Return the recalls to send at once for events already persisted as ``ids`` (the fast path)."""
     calls: list[Call] = []
     engine = _fast_auditor()
     seen: set[str] = set()
@@ -138,6 +143,7 @@ def receive_and_triage(items: list[tuple[str, str, Frame]]) -> tuple[list[int], 
         payload = frame.payload
         if frame.post_type != "message" or payload.get("message_type") != "group":
             continue
+        ocr.prefetch(inbox_id, payload)  # image text is read in the OCR thread meanwhile
         group = _active_group(frame.group_account)
         if group is None:
             continue
@@ -167,7 +173,7 @@ def receive_and_triage(items: list[tuple[str, str, Frame]]) -> tuple[list[int], 
             reason=f"含有{category_label(hit.category)}",
         )
         calls.append(Call(self_id, action.api, action.params, action.pk))
-    return ids, calls
+    return calls
 
 
 def warm_up() -> None:
@@ -182,6 +188,7 @@ def warm_up() -> None:
     sample = "电话13800138000，身份证110101199003071233，院党宣〔2022〕6号"
     auditor().scan(sample, MessageContext(group="warm-up"))
     _fast_auditor().scan(sample, MessageContext(group="warm-up"))
+    ocr.start()
 
 
 def pending_events() -> list[int]:
@@ -207,7 +214,10 @@ def handle(inbox_id: int) -> Outcome:
 
 
 def handle_many(ids: list[int]) -> Outcome:
-    """Handle inbox events in one transaction and return the calls to send; never raises.
+    """Handle inbox events in one transaction and return the calls to send.
+
+    Raises only ``OperationalError`` / ``InterfaceError`` (the database is unreachable or
+    refuses writes); the events then stay pending, untouched, for the caller to retry.
 
     Events read in a burst are handled together: their messages are stored and audited in one
     ``store_records`` call, which is what lets the gateway keep up with a busy group. Should the
@@ -219,6 +229,8 @@ def handle_many(ids: list[int]) -> Outcome:
             return _handle_rows(
                 list(InboxEvent.objects.filter(pk__in=ids, state=InboxState.PENDING).order_by("id"))
             )
+    except (OperationalError, InterfaceError):
+        raise  # the database is away, not the events: they stay pending and the gateway retries
     except Exception as exc:
         if len(ids) > 1:
             merged = Outcome()
@@ -249,7 +261,12 @@ def _handle_rows(rows: list[InboxEvent]) -> Outcome:
                 errors[row.pk] = record
             elif record is not None:
                 chat.append((row, record, event))
-            if event.get("notice_type") in MEMBER_NOTICES and row.group_account:
+            # The snapshot and the member count change now; the resync fills in the cards.
+            if (
+                event.get("notice_type") in MEMBER_NOTICES
+                and row.group_account
+                and not _apply_member_notice(row.self_id, event)
+            ):
                 outcome.resync.add((row.self_id, row.group_account))
         elif (
             post_type == "request" and event.get("request_type") == "group" and event.get("sub_type") == "add"
@@ -274,7 +291,7 @@ def _moderate(chat: list[tuple[InboxEvent, ChatRecord, dict[str, Any]]]) -> list
     stored = store_records([record for _, record, _ in chat])
     new = {m.fingerprint: m for m in stored.messages}
     findings: dict[int, list[Finding]] = {}
-    for finding in stored.findings:
+    for finding in [*stored.findings, *ocr.audit_images(chat, new)]:
         findings.setdefault(finding.message.pk, []).append(finding)
     calls: list[Call] = []
     for row, record, event in chat:
@@ -285,6 +302,20 @@ def _moderate(chat: list[tuple[InboxEvent, ChatRecord, dict[str, Any]]]) -> list
         role = str(sender.get("role", "")) if isinstance(sender, dict) else ""
         calls += moderation.apply(row.self_id, message, findings[message.pk], sender_role=role)
     return calls
+
+
+def _apply_member_notice(self_id: str, event: dict[str, Any]) -> bool:
+    """Apply a join, leave or admin change to the group's snapshot and count at once; return
+    True when the bot itself was removed (nothing to resync). A failure is logged, never raised:
+    the resync after the notice brings the member list right anyway."""
+    from qunguan.members.notices import do_apply_member_notice
+
+    try:
+        with transaction.atomic():
+            return do_apply_member_notice(self_id, event).bot_removed
+    except Exception:
+        logger.exception("成员变动通知处理失败：%.200s", json.dumps(event, ensure_ascii=False))
+        return False
 
 
 def _record(row: InboxEvent) -> ChatRecord | str | None:

@@ -7,9 +7,11 @@ them after that transaction commits, so a rolled-back change never notifies anyo
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -18,8 +20,17 @@ from qunguan.auditlog.events import AuditEvent
 from qunguan.notify import prefs
 from qunguan.notify.channels import CHANNELS
 from qunguan.notify.delivery import dispatch
-from qunguan.notify.models import Delivery, DeliveryState, Mode, Notification, Preference, Severity
-from qunguan.registry.errors import INVALID, RegistryError
+from qunguan.notify.models import (
+    OPEN_STATES,
+    Delivery,
+    DeliveryState,
+    Digest,
+    Mode,
+    Notification,
+    Preference,
+    Severity,
+)
+from qunguan.registry.errors import BAD_STATE, INVALID, RegistryError
 
 SEVERITIES = frozenset(Severity.values)
 
@@ -188,6 +199,86 @@ def do_set_preferences(
         after=_pref_fields(pref),
     )
     return pref
+
+
+def do_resend_delivery(actor: Any, delivery: Delivery) -> Delivery:
+    """Put a delivery that failed after its retries back in the queue (重新发送) and return it.
+
+    The delivery starts again with fresh attempts (the count and error of the failure stay in the
+    audit log) and is sent after commit. Only the supervisor and the liaison of a unit the
+    recipient belongs to may (``access.access_failed_delivery``). Raises ``RegistryError``
+    (``out_of_scope``; ``bad_state`` when it is no longer failed: sent again by someone else).
+    """
+    from qunguan.notify.access import visible_failed_deliveries
+
+    if actor is not None and not visible_failed_deliveries(actor).filter(pk=delivery.pk).exists():
+        raise RegistryError("out_of_scope", "您无权重新发送这条通知。")
+    with transaction.atomic():
+        locked = Delivery.objects.select_for_update().select_related("recipient").get(pk=delivery.pk)
+        if locked.state != DeliveryState.FAILED:
+            raise RegistryError(BAD_STATE, f"这条通知当前为“{locked.get_state_display()}”，无需重新发送。")
+        before = {"state": locked.state, "attempts": locked.attempts, "error": locked.error}
+        locked.state = DeliveryState.PENDING
+        locked.attempts = 0
+        locked.error = ""
+        locked.next_attempt_at = timezone.now()
+        locked.save(update_fields=["state", "attempts", "error", "next_attempt_at"])
+        label = CHANNELS[locked.channel].label if locked.channel in CHANNELS else locked.channel
+        log.append(
+            actor=actor,
+            event=AuditEvent.NOTIFY_DELIVERY_RESENT,
+            obj=locked,
+            summary=f"重新发送给 {locked.recipient.get_username()} 的{label}通知（此前失败 {before['attempts']} 次）",
+            before=before,
+            after={"state": locked.state, "attempts": 0, "channel": locked.channel},
+        )
+        pk = locked.pk
+        transaction.on_commit(lambda: dispatch([pk]))
+    return locked
+
+
+def do_purge_notifications(now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete read notifications and finished deliveries older than the retention (保留期限).
+
+    ``QUNGUAN_NOTIFICATION_RETENTION_DAYS`` (default 365) counts from when each was created. A
+    read notification goes with its deliveries unless one of them is still open; unread ones are
+    kept whatever their age. Digests left with nothing are deleted too. Returns the counts
+    (``notifications``, ``deliveries``, ``digests``); a run that deletes anything writes one
+    audit-log entry, so running it again the same day changes nothing and logs nothing.
+    """
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.QUNGUAN_NOTIFICATION_RETENTION_DAYS)
+    finished = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED)
+    with transaction.atomic():
+        deliveries, _ = Delivery.objects.filter(state__in=finished, created_at__lt=cutoff).delete()
+        old_read = Notification.objects.filter(read_at__isnull=False, created_at__lt=cutoff).exclude(
+            deliveries__state__in=OPEN_STATES
+        )
+        _, gone = Notification.objects.filter(pk__in=list(old_read.values_list("pk", flat=True))).delete()
+        notifications = gone.get("notify.Notification", 0)
+        deliveries += gone.get("notify.Delivery", 0)
+        empty = Digest.objects.filter(
+            created_at__lt=cutoff, notifications__isnull=True, deliveries__isnull=True
+        ).values_list("pk", flat=True)
+        digests, _ = Digest.objects.filter(pk__in=list(empty)).delete()
+        counts = {"notifications": notifications, "deliveries": deliveries, "digests": digests}
+        if any(counts.values()):
+            log.append(
+                actor=None,
+                event=AuditEvent.NOTIFY_PURGED,
+                object_type="notify.retention",
+                object_id=f"{cutoff:%Y-%m-%d}",
+                summary=(
+                    f"清除 {cutoff:%Y-%m-%d} 以前的已读通知 {notifications} 条、发送记录 {deliveries} 条、"
+                    f"汇总 {digests} 份（保留 {settings.QUNGUAN_NOTIFICATION_RETENTION_DAYS} 天）"
+                ),
+                after={
+                    **counts,
+                    "cutoff": cutoff.isoformat(),
+                    "days": settings.QUNGUAN_NOTIFICATION_RETENTION_DAYS,
+                },
+            )
+    return counts
 
 
 def _pref_fields(pref: Preference) -> dict[str, Any]:
