@@ -35,6 +35,7 @@ def ldap_config() -> LDAPConfig | None:
         bind_dn=settings.QUNGUAN_LDAP_BIND_DN,
         bind_password=settings.QUNGUAN_LDAP_BIND_PASSWORD,
         start_tls=settings.QUNGUAN_LDAP_START_TLS,
+        ca_file=settings.QUNGUAN_LDAP_CA_FILE,
         timeout=settings.QUNGUAN_LDAP_TIMEOUT,
     )
 

@@ -8,7 +8,9 @@ entry with the typed password. The entry's ``QUNGUAN_LDAP_NUMBER_ATTRIBUTE`` is 
 from __future__ import annotations
 
 import logging
+import ssl
 from dataclasses import dataclass
+from pathlib import Path
 
 import ldap3
 from ldap3.core.exceptions import LDAPException
@@ -27,6 +29,7 @@ class LDAPConfig:
     bind_password: str = ""
     start_tls: bool = False
     timeout: float = 5
+    ca_file: str = ""  # PEM CA certificates the server's certificate must chain to; empty: the system's
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,21 @@ class DirectoryUnavailable(Exception):
     """The directory could not be asked (down, or qunguan's own bind refused)."""
 
 
+def _tls(config: LDAPConfig) -> ldap3.Tls | None:
+    """Return the TLS settings for ldaps:// and StartTLS: the server's certificate is always verified.
+
+    ldap3's own default verifies nothing (``CERT_NONE``), which would send passwords to whoever
+    answers; here the certificate must chain to ``ca_file`` (or the system's CAs) and name the host.
+    """
+    if not (config.start_tls or config.url.lower().startswith("ldaps://")):
+        return None
+    if config.ca_file and not Path(config.ca_file).is_file():
+        raise DirectoryUnavailable(f"LDAP 的 CA 证书文件不存在或不可读：{config.ca_file}")
+    return ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=config.ca_file or None)
+
+
 def _server(config: LDAPConfig) -> ldap3.Server:
-    return ldap3.Server(config.url, connect_timeout=config.timeout, get_info=ldap3.NONE)
+    return ldap3.Server(config.url, connect_timeout=config.timeout, get_info=ldap3.NONE, tls=_tls(config))
 
 
 def _connection(config: LDAPConfig, user: str | None, password: str | None) -> ldap3.Connection:
@@ -53,8 +69,11 @@ def _connection(config: LDAPConfig, user: str | None, password: str | None) -> l
         raise_exceptions=False,
     )
     connection.open()
-    if config.start_tls:
-        connection.start_tls()
+    if config.start_tls and not connection.start_tls():
+        # Never go on in clear text: the next step sends a password.
+        raise DirectoryUnavailable(
+            f"LDAP 服务器 {config.url} 的 StartTLS 失败：{connection.result.get('description') or connection.last_error}"
+        )
     return connection
 
 

@@ -25,13 +25,14 @@ from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import web
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections
 
 from qunguan.gateway import handling, presence, protocol
 from qunguan.gateway.handling import Call, Outcome
 from qunguan.gateway.links import HttpApiLink, Link, WebSocketLink
 from qunguan.gateway.models import ActionStatus
 from qunguan.gateway.protocol import ActionFailed, ActionTimeout, Frame, NotConnected, ProtocolError
+from qunguan.gateway.sync_requests import SYNC_API
 
 logger = logging.getLogger("qunguan.gateway")
 T = TypeVar("T")
@@ -47,6 +48,11 @@ MAX_BATCH = 500
 HANDLE_CHUNK = 50
 # How often actions queued outside the gateway (the sanction list) are looked for.
 QUEUE_POLL_SECONDS = 1.0
+# The database unreachable or refusing writes (a terminated PostgreSQL connection, a read-only
+# or full SQLite file): events read are kept, in order, and persisting is retried with back-off.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+RETRY_FIRST_SECONDS = 0.1
+RETRY_MAX_SECONDS = 5.0
 
 
 @dataclass
@@ -189,6 +195,11 @@ class Gateway:
             except Exception:
                 logger.exception("读取待发送的处置失败")
                 rows = []
+            # A sync request (the scheduler's ``gateway_sync``) is answered by the gateway itself.
+            syncs = [r for r in rows if r[2] == SYNC_API]
+            rows = [r for r in rows if r[2] != SYNC_API]
+            for pk, self_id, _api, _params in syncs:
+                self.spawn(self._sync_requested(pk, self_id))
             if rows:
                 self.dispatch(Outcome([Call(self_id, api, params, pk) for pk, self_id, api, params in rows]))
             try:
@@ -196,6 +207,22 @@ class Gateway:
             except Exception:
                 logger.exception("发送审核员的警告失败")
             await asyncio.sleep(QUEUE_POLL_SECONDS)
+
+    async def _sync_requested(self, action_id: int, self_id: str) -> None:
+        """Sync one bot as a queued request asked (``sync_requests``) and record the outcome on it."""
+        from qunguan.gateway.sync import sync_bot
+
+        status, error = ActionStatus.OK, ""
+        try:
+            report = await sync_bot(self, self_id)
+            error = "；".join(report.errors)[:300]
+        except ActionTimeout as exc:
+            status, error = ActionStatus.TIMEOUT, str(exc)
+        except NotConnected as exc:
+            status, error = ActionStatus.NO_BOT, str(exc)
+        except (ActionFailed, ProtocolError) as exc:
+            status, error = ActionStatus.FAILED, str(exc)
+        await self.db(functools.partial(handling.record_result, action_id, status, error=error))
 
     async def _send_warnings(self) -> None:
         """Send the reviewers' pending warnings of QQ groups that a connected bot sits in."""
@@ -269,7 +296,7 @@ class Gateway:
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` in the database thread and return its result."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._db, functools.partial(fn, *args))
+        return await loop.run_in_executor(self._db, functools.partial(_in_db_thread, fn, *args))
 
     # --- transports ----------------------------------------------------------------------
 
@@ -346,10 +373,11 @@ class Gateway:
         are triaged again, so that a recall never waits behind more than one chunk of a burst.
         """
         backlog: list[int] = []
+        items: list[tuple[str, str, Frame]] = []  # read, not yet persisted
         closing = False
+        retry = 0.0
         while True:
-            items: list[tuple[str, str, Frame]] = []
-            if not backlog and not closing:
+            if not items and not backlog and not closing:
                 item = await queue.get()
                 if item is None:
                     closing = True
@@ -364,14 +392,40 @@ class Gateway:
             try:
                 if items:
                     backlog += await self._triage(items)
+                    items = []
                 if backlog:
-                    chunk, backlog = backlog[:HANDLE_CHUNK], backlog[HANDLE_CHUNK:]
+                    chunk = backlog[:HANDLE_CHUNK]
                     self.dispatch(await self.db(handling.handle_many, chunk))
+                    backlog = backlog[HANDLE_CHUNK:]
                     self.stats["events"] += len(chunk)
+                if retry:
+                    logger.warning("数据库已恢复，继续处理事件")
+                retry = 0.0
+            except DATABASE_DOWN as exc:
+                # Nothing is dropped: the events read stay in ``items`` (not persisted) or in
+                # ``backlog`` (persisted, pending) and are retried in order; reading pauses
+                # once the queue is full, so the bot's side waits instead of losing events.
+                retry = await self._database_down(exc, retry, len(items) + len(backlog))
             except Exception:
                 logger.exception("处理事件失败")
-            if closing and not backlog:
+                if items:
+                    items = []  # not a database outage: logged, as any bug
+                else:
+                    backlog = backlog[HANDLE_CHUNK:]  # the chunk stays pending in the inbox
+            if closing and not items and not backlog:
                 return
+
+    async def _database_down(self, exc: Exception, retry: float, waiting: int) -> float:
+        """Count and log the outage (once), wait; return the next wait (back-off).
+
+        The broken connection itself was closed in the database thread (``_in_db_thread``).
+        """
+        self.stats["database_retries"] += 1
+        if not retry:
+            logger.error("数据库不可用，%d 个事件暂存于内存，恢复后依次写入：%s", waiting, exc)
+        retry = min(RETRY_MAX_SECONDS, retry * 2 if retry else RETRY_FIRST_SECONDS)
+        await asyncio.sleep(retry)
+        return retry
 
     async def _triage(self, batch: list[tuple[str, str, Frame]]) -> list[int]:
         """Persist events and send their urgent recalls; return the inbox ids still to handle."""
@@ -380,7 +434,11 @@ class Gateway:
         self.stats["meta"] += len(batch) - len(events)  # heartbeats and lifecycle: nothing to keep
         if not events:
             return []
-        ids, urgent = await self.db(handling.receive_and_triage, events)
+        ids = await self.db(handling.receive_many, events)
+        try:
+            urgent = await self.db(handling.triage, events, ids)
+        except DATABASE_DOWN:
+            urgent = []  # persisted: the handling recalls them once the database answers
         self.dispatch(Outcome(urgent))
         return ids
 
@@ -406,7 +464,13 @@ class Gateway:
         if frame.is_response:
             return web.Response(status=400, text="HTTP 上报只接受事件")
         self_id = protocol.account(request.headers.get("X-Self-ID")) or frame.self_id
-        await self.on_event(self_id, text, frame)
+        try:
+            await self.on_event(self_id, text, frame)
+        except DATABASE_DOWN as exc:
+            # Not persisted: the implementation sees the failure (and may post again).
+            self.stats["database_retries"] += 1
+            logger.error("数据库不可用，拒收了机器人 %s 的 HTTP 上报：%s", self_id, exc)
+            return web.Response(status=503, text="数据库暂不可用，事件未保存，请稍后重发")
         return web.Response(status=204)
 
     # --- frames --------------------------------------------------------------------------
@@ -438,8 +502,24 @@ class Gateway:
         """Persist, triage and handle events, sending what they ask for (recalls first)."""
         ids = await self._triage(batch)
         if ids:
-            self.dispatch(await self.db(handling.handle_many, ids))
+            try:
+                self.dispatch(await self.db(handling.handle_many, ids))
+            except DATABASE_DOWN:
+                self.spawn(self._handle_later(ids))  # persisted: handled once the database answers
+                return
             self.stats["events"] += len(ids)
+
+    async def _handle_later(self, ids: list[int]) -> None:
+        """Handle persisted events whose handling met a database outage, retrying with back-off."""
+        retry = 0.0
+        while not self._stopping:
+            try:
+                self.dispatch(await self.db(handling.handle_many, ids))
+            except DATABASE_DOWN as exc:
+                retry = await self._database_down(exc, retry, len(ids))
+                continue
+            self.stats["events"] += len(ids)
+            return
 
     def dispatch(self, outcome: Outcome) -> None:
         if outcome.calls:
@@ -523,3 +603,18 @@ class Gateway:
         except ImportError:
             return
         register_sender(None)
+
+
+def _in_db_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Call ``fn``; when the database failed, close the broken connection before re-raising.
+
+    Django reconnects only where a connection is closed: without this, a connection the server
+    terminated would fail every later call of the gateway (polling included), for good.
+    """
+    try:
+        return fn(*args)
+    except DATABASE_DOWN:
+        for conn in connections.all(initialized_only=True):
+            with contextlib.suppress(Exception):
+                conn.close_if_unusable_or_obsolete()
+        raise

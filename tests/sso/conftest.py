@@ -66,9 +66,10 @@ def _ldif() -> str:
     return "\n".join(parts)
 
 
-def _conf(directory: Path) -> str:
+def _conf(directory: Path, tls: str = "") -> str:
     schemas = "\n".join(f"include {SCHEMA_DIR / n}.schema" for n in ("core", "cosine", "inetorgperson"))
     return f"""{schemas}
+{tls}
 pidfile {directory}/slapd.pid
 modulepath /usr/lib/ldap
 moduleload back_mdb
@@ -112,16 +113,15 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"{reason} (Debian: apt-get install slapd ldap-utils)")
 
 
-@pytest.fixture(scope="session")
-def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Slapd]:
+def _start_slapd(directory: Path, tls: str, urls: list[str]) -> subprocess.Popen[bytes]:
+    """Load the directory and start slapd listening on ``urls``; skip (or fail under CI) if it cannot."""
     if not (
         Path(SLAPD).exists() and Path(SLAPADD).exists() and (SCHEMA_DIR / "inetorgperson.schema").exists()
     ):
         _unavailable("slapd is not installed")
-    directory = tmp_path_factory.mktemp("slapd")
     (directory / "data").mkdir()
     conf = directory / "slapd.conf"
-    conf.write_text(_conf(directory), encoding="utf-8")
+    conf.write_text(_conf(directory, tls), encoding="utf-8")
     (directory / "people.ldif").write_text(_ldif(), encoding="utf-8")
     loaded = subprocess.run(
         [SLAPADD, "-f", str(conf), "-l", str(directory / "people.ldif")],
@@ -131,36 +131,97 @@ def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Slapd]:
     )
     if loaded.returncode != 0:
         _unavailable(f"slapadd failed: {loaded.stderr.strip()}")
-    port = _free_port()
-    url = f"ldap://127.0.0.1:{port}"
     # -d 0: stay in the foreground (so the fixture owns the process) without debug output.
     process = subprocess.Popen(
-        [SLAPD, "-f", str(conf), "-h", url + "/", "-d", "0"],
+        [SLAPD, "-f", str(conf), "-h", " ".join(u + "/" for u in urls), "-d", "0"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 15
-    while True:
-        if process.poll() is not None:
-            _unavailable(
-                f"slapd exited: {process.stderr.read().decode(errors='replace') if process.stderr else ''}"
-            )
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        if time.monotonic() > deadline:
-            process.kill()
-            _unavailable("slapd did not start listening within 15 s")
-        time.sleep(0.05)
+    for url in urls:
+        port = int(url.rsplit(":", 1)[1])
+        while True:
+            if process.poll() is not None:
+                _unavailable(
+                    f"slapd exited: {process.stderr.read().decode(errors='replace') if process.stderr else ''}"
+                )
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if time.monotonic() > deadline:
+                process.kill()
+                _unavailable("slapd did not start listening within 15 s")
+            time.sleep(0.05)
+    return process
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Slapd]:
+    url = f"ldap://127.0.0.1:{_free_port()}"
+    process = _start_slapd(tmp_path_factory.mktemp("slapd"), "", [url])
     try:
         yield Slapd(url, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
+
+
+@dataclass
+class TLSSlapd:
+    """A slapd with a certificate of a CA made for the test session: StartTLS and LDAPS."""
+
+    ldap_url: str  # ldap:// (StartTLS)
+    ldaps_url: str
+    ca_file: Path  # the CA that signed the server's certificate
+    other_ca_file: Path  # a CA that did not
+    process: subprocess.Popen[bytes]
+
+    def settings(self, url: str, **tls: Any) -> dict[str, Any]:
+        return {**Slapd(url, self.process).settings(), **tls}
+
+
+def _openssl(*args: str) -> None:
+    done = subprocess.run(["openssl", *args], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        _unavailable(f"openssl {args[0]} failed: {done.stderr.strip()}")
+
+
+def _make_ca(directory: Path, name: str) -> tuple[Path, Path]:
+    key, cert = directory / f"{name}.key", directory / f"{name}.pem"
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={name}",
+             "-keyout", str(key), "-out", str(cert))  # fmt: skip
+    return key, cert
+
+
+@pytest.fixture(scope="session")
+def slapd_tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TLSSlapd]:
+    if not shutil.which("openssl"):
+        _unavailable("openssl is not installed")
+    directory = tmp_path_factory.mktemp("slapd-tls")
+    ca_key, ca = _make_ca(directory, "qunguan-test-ca")
+    _, other_ca = _make_ca(directory, "qunguan-other-ca")
+    key, csr, cert = directory / "server.key", directory / "server.csr", directory / "server.pem"
+    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+             "-keyout", str(key), "-out", str(csr))  # fmt: skip
+    ext = directory / "san.ext"
+    ext.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n", encoding="utf-8")
+    _openssl("x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key), "-CAcreateserial",
+             "-days", "2", "-extfile", str(ext), "-out", str(cert))  # fmt: skip
+    tls = f"TLSCACertificateFile {ca}\nTLSCertificateFile {cert}\nTLSCertificateKeyFile {key}"
+    ldap_url, ldaps_url = f"ldap://127.0.0.1:{_free_port()}", f"ldaps://127.0.0.1:{_free_port()}"
+    process = _start_slapd(directory, tls, [ldap_url, ldaps_url])
+    try:
+        yield TLSSlapd(ldap_url, ldaps_url, ca, other_ca, process)
+    finally:
+        _stop(process)
 
 
 @pytest.fixture

@@ -178,7 +178,7 @@ def _headers(lines: list[bytes]) -> Message:
 def _codec(name: str | None) -> str:
     try:
         return codecs.lookup(name or "utf-8").name
-    except LookupError:
+    except (LookupError, ValueError):  # unknown name, or one with a NUL byte in it
         return "utf-8"
 
 

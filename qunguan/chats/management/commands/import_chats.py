@@ -155,8 +155,16 @@ def _storage_error(exc: DatabaseError | OSError) -> str:
     text = str(exc).lower()
     code = getattr(exc, "errno", None)
     where = connection.settings_dict.get("NAME") or settings.DATA_DIR
+    postgres = connection.vendor == "postgresql"
     if code in READ_ONLY_ERRNOS or any(words in text for words in ("readonly", "read-only", "read only")):
+        if postgres:
+            return f"数据库只读，无法导入（{where}）。请让数据库管理员解除只读状态后重新导入。"
         return f"数据库只读，无法导入（{where}）。请检查数据库文件及所在目录的写权限后重新导入。"
+    if "permission denied" in text or "insufficientprivilege" in type(exc).__name__.lower():
+        return (
+            f"数据库账号没有写入权限，无法导入（{where}）。"
+            "请让数据库管理员为 qunguan 使用的账号授予读写权限后重新导入。"
+        )
     if code in DISK_FULL_ERRNOS or "disk is full" in text or "no space left" in text:
         return f"磁盘空间不足，导入已中止（{where}）。已存入的消息保留，腾出空间后重新导入同一文件即可继续。"
     if "disk i/o error" in text or code == errno.EIO:
