@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 
 from qunguan.chats.models import ChatMessage
 from qunguan.members.models import MatchStatus, Member, MemberSnapshot
+from qunguan.registry.models import Group
 
 
 def member_key(platform: str, platform_id: str, status: str, person_id: int | None) -> str:
@@ -43,8 +44,10 @@ def membership_facts(group_ids: list[int]) -> dict[int, dict[str, Any]]:
     statuses: dict[int, Counter[str]] = defaultdict(Counter)
     keys: dict[int, set[str]] = defaultdict(set)
     snapshot_group = {pk: group_id for group_id, pk in latest.items()}
-    for snapshot_id, platform, platform_id, status, person_id, is_robot in Member.objects.filter(
-        snapshot_id__in=list(latest.values())
+    # order_by(): the models' default orderings (member → snapshot → group → unit path) would
+    # make the database join four tables and sort every member only to be counted here.
+    for snapshot_id, platform, platform_id, status, person_id, is_robot in (
+        Member.objects.filter(snapshot_id__in=list(latest.values())).order_by()
     ).values_list(
         "snapshot_id", "snapshot__group__platform", "platform_id", "status", "person_id", "is_robot"
     ):
@@ -57,8 +60,12 @@ def membership_facts(group_ids: list[int]) -> dict[int, dict[str, Any]]:
     for group_id in latest:
         out[group_id]["member_statuses"] = frozenset(statuses[group_id].items())
         out[group_id]["member_keys"] = frozenset(keys[group_id])
-    for row in (
-        ChatMessage.objects.filter(group_id__in=group_ids).values("group_id").annotate(last=Max("sent_at"))
+    # One index probe per group on (group, sent_at): a GROUP BY with MAX would read every
+    # stored message of the groups (millions of rows in a large school).
+    last = ChatMessage.objects.filter(group_id=OuterRef("pk")).order_by("-sent_at").values("sent_at")[:1]
+    for group_id, last_at in (
+        Group.objects.filter(pk__in=group_ids).annotate(last=Subquery(last)).values_list("pk", "last")
     ):
-        out[row["group_id"]]["last_message_at"] = row["last"]
+        if last_at is not None:
+            out[group_id]["last_message_at"] = last_at
     return dict(out)

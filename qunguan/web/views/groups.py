@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import PurePosixPath
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -22,10 +21,11 @@ from qunguan.registry.actions import (
     do_update_group,
     do_upload_group_rules,
 )
-from qunguan.registry.checks import Breach, run_checks
+from qunguan.registry.checks import run_checks
 from qunguan.registry.errors import RegistryError
 from qunguan.registry.masking import mask_contact
 from qunguan.registry.models import GroupStatus
+from qunguan.web.breaches import group_breaches
 from qunguan.web.forms import DissolveForm, GroupFilterForm, GroupForm, RulesUploadForm
 from qunguan.web.views.common import (
     breach_severity,
@@ -49,11 +49,8 @@ def group_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = GroupFilterForm(request.GET or None, user=user)
     groups = access.visible_groups(user)
-    breaches = run_checks(groups)
-    by_group: dict[int, list[Breach]] = defaultdict(list)
-    for b in breaches:
-        by_group[b.group_id].append(b)
-    qs = groups.select_related("unit", "owner").annotate(n_admins=Count("admins", distinct=True))
+    breaches = group_breaches(user, groups)
+    qs = groups.select_related("unit", "owner")
     status_filtered = False
     if form.is_valid():
         data = form.cleaned_data
@@ -69,7 +66,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
         if data["official"]:
             qs = qs.filter(is_official=data["official"] == "yes")
         if data["breach"]:
-            qs = qs.filter(pk__in=[b.group_id for b in breaches if b.kind == data["breach"]])
+            qs = qs.filter(pk__in=sorted(breaches.group_ids(data["breach"])))
     if not status_filtered:
         qs = qs.exclude(status=GroupStatus.DISSOLVED)
     sort = request.GET.get("sort", "")
@@ -78,7 +75,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "group": g,
-            "breaches": [{"b": b, "severity": breach_severity(b.kind)} for b in by_group.get(g.pk, [])],
+            "breaches": [{"b": b, "severity": breach_severity(b.kind)} for b in breaches.for_group(g.pk)],
         }
         for g in page.object_list
     ]
@@ -93,6 +90,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
             "query": query_without(request, "page"),
             "sort_query": query_without(request, "page", "sort"),
             "can_register": access.managed_units(user).exists(),
+            "checked_at": breaches.checked_at,
         },
     )
 

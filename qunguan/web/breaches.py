@@ -1,0 +1,137 @@
+"""The registry checks' breaches (违规项) a page shows, in the user's scope — cached in a large school.
+
+Running every check means reading the facts of every group (its admins, approvals, latest member
+list, last message): milliseconds for a department, seconds for a school of 10,000 groups with
+hundreds of thousands of members on file. So above ``LARGE_SCOPE_GROUPS`` groups the school-wide
+result is computed at most once every ``QUNGUAN_CHECKS_CACHE_SECONDS`` and shared by the web
+processes through a file cache in the data directory; each page then keeps the breaches of the
+user's scope. Below it (every department, every small school, the test suite) the checks run on
+each request, exactly as before.
+
+The school-wide result can be cut to a unit role's scope without changing a breach: every check
+compares a group only with groups of its own unit, and a unit role sees whole units. A user who
+also administers single groups sees a partial unit, so their breaches are always computed over
+what they see (a few groups, so cheap).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from qunguan.accounts.models import Role
+from qunguan.registry import access
+from qunguan.registry.checks import CHECKS, Breach, run_checks
+from qunguan.registry.models import Group, GroupStatus
+from qunguan.unregistered.models import UnregisteredGroup
+
+# Above this many groups in the school the checks' result is shared instead of recomputed.
+LARGE_SCOPE_GROUPS = 2000
+CACHE_ALIAS = "checks"
+
+
+class BreachIndex:
+    """Breaches with lookups by group, unit and check kind, built once per result."""
+
+    def __init__(self, breaches: list[Breach], checked_at: dt.datetime | None = None) -> None:
+        self.breaches = breaches
+        self.checked_at = checked_at  # None: computed for this request
+        self.by_group: dict[int, list[Breach]] = defaultdict(list)
+        self.by_unit: dict[int | None, list[Breach]] = defaultdict(list)
+        self.by_kind: dict[str, set[int]] = defaultdict(set)
+        for b in breaches:
+            self.by_group[b.group_id].append(b)
+            self.by_unit[b.unit_id].append(b)
+            self.by_kind[b.kind].add(b.group_id)
+
+    def for_group(self, group_id: int) -> list[Breach]:
+        return self.by_group.get(group_id, [])
+
+    def group_ids(self, kind: str) -> set[int]:
+        return self.by_kind.get(kind, set())
+
+
+# This process's copy of the school-wide result; the file cache shares it between processes.
+_local: dict[str, tuple[float, BreachIndex]] = {}
+
+
+def _school_breaches(today: dt.date) -> BreachIndex:
+    """Return the breaches of every registered group, computed at most the cache's age ago."""
+    ttl = settings.QUNGUAN_CHECKS_CACHE_SECONDS
+    key = f"school-breaches:{today.isoformat()}"
+    now = time.time()
+    hit = _local.get(key)
+    if hit is not None and now - hit[0] < ttl:
+        return hit[1]
+    shared: Any = caches[CACHE_ALIAS].get(key)
+    if shared is not None and now - shared[0] < ttl:
+        stamp, breaches = shared
+    else:
+        kinds = [k for k in CHECKS if k != "unregistered_group"]
+        breaches = run_checks(Group.objects.all(), today=today, kinds=kinds)
+        stamp = time.time()
+        caches[CACHE_ALIAS].set(key, (stamp, breaches), timeout=ttl)
+    index = BreachIndex(breaches, dt.datetime.fromtimestamp(stamp, tz=dt.UTC))
+    _local.clear()
+    _local[key] = (stamp, index)
+    return index
+
+
+def is_large_school() -> bool:
+    """Whether the school has so many groups that check results are shared (see the module)."""
+    if settings.QUNGUAN_CHECKS_CACHE_SECONDS <= 0:
+        return False
+    return Group.objects.exclude(status=GroupStatus.DISSOLVED).count() > LARGE_SCOPE_GROUPS
+
+
+def _shared_applies(user: Any) -> bool:
+    return Role.GROUP_ADMIN not in access.roles_of(user) and is_large_school()
+
+
+def group_breaches(user: Any, groups: QuerySet[Group]) -> BreachIndex:
+    """Return the breaches of the groups the user sees (``groups`` is their ``visible_groups``).
+
+    With the shared result, ``for_group`` and ``group_ids`` answer for any group id: callers
+    ask only about groups of ``groups``, whose breaches are the same either way.
+    """
+    if not _shared_applies(user):
+        return BreachIndex(run_checks(groups))
+    return _school_breaches(timezone.localdate())
+
+
+def scoped_breaches(
+    user: Any,
+    groups: QuerySet[Group] | None = None,
+    *,
+    unregistered: QuerySet[UnregisteredGroup] | None = None,
+) -> tuple[list[Breach], dt.datetime | None]:
+    """Return the breaches of the groups the user sees, and when they were computed (None: now).
+
+    ``groups`` is the user's ``visible_groups`` (passed when the caller already has it).
+    ``unregistered`` (already scoped) adds the open unregistered groups, always read fresh.
+    """
+    visible = groups if groups is not None else access.visible_groups(user)
+    if not _shared_applies(user):
+        return run_checks(visible, unregistered=unregistered), None
+    school = _school_breaches(timezone.localdate())
+    if access.is_supervisor(user):
+        breaches = list(school.breaches)
+    else:
+        breaches = []
+        for unit_id in access.visible_units(user).values_list("pk", flat=True):
+            breaches += school.by_unit.get(unit_id, [])
+    if unregistered is not None:
+        breaches += run_checks(Group.objects.none(), kinds=["unregistered_group"], unregistered=unregistered)
+    return breaches, school.checked_at
+
+
+def clear_local_cache() -> None:
+    """Forget this process's copy (tests; the shared file cache expires by itself)."""
+    _local.clear()
