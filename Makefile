@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export QUNGUAN_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install run test lint typecheck test-sqlite test-postgres test-browser eval bench bench-import bench-gateway wheels soak clean
+.PHONY: install run test lint typecheck test-sqlite test-postgres test-browser eval bench bench-import bench-gateway bench-scale wheels soak fuzz clean
 
 install: $(STAMP)
 
@@ -32,7 +32,8 @@ PYTEST := bash scripts/pytest_ok5.sh $(BIN)/python -m pytest
 # The suites that also run on PostgreSQL; $(wildcard) drops folders that do not exist (yet).
 POSTGRES_TEST_DIRS := $(wildcard tests/registry tests/web tests/api tests/cli tests/postgres \
 	tests/approvals tests/campaigns tests/scheduler tests/notify tests/review tests/ops tests/sso tests/gateway \
-	tests/authz tests/uploads)
+	tests/authz tests/uploads tests/unregistered tests/nonebot tests/chats/test_retention.py \
+	tests/chats/test_import_storage.py tests/faults/test_read_only_postgres.py)
 
 test-sqlite: install
 	$(PYTEST) -m "not browser and not postgres" -n 2
@@ -65,6 +66,17 @@ bench-import: install
 bench-gateway: install
 	$(BIN)/python -m tests.gateway.bench
 
+# A large school (10,000 groups, 50,000 people, SCALE_MESSAGES messages) generated into a fresh
+# SQLite database and then PostgreSQL, and the hot pages measured against gunicorn on loopback
+# (p50/p95/p99 per page and role; docs/benchmarks.md, "Scale"). `make bench-scale SCALE_MESSAGES=1000000` for a quick run.
+SCALE_MESSAGES ?= 10000000
+SCALE_DIR ?= $(CURDIR)/var/scale
+bench-scale: install
+	rm -rf $(SCALE_DIR) && mkdir -p $(SCALE_DIR)
+	QUNGUAN_DATA_DIR=$(SCALE_DIR) $(BIN)/python scripts/gen_scale.py --messages $(SCALE_MESSAGES)
+	QUNGUAN_DATA_DIR=$(SCALE_DIR) $(BIN)/python scripts/bench_web.py --target-ms 200
+	QUNGUAN_DATA_DIR=$(SCALE_DIR)/pg $(BIN)/python scripts/with_postgres.py -- sh -c '$(BIN)/python scripts/gen_scale.py --messages $(SCALE_MESSAGES) && $(BIN)/python scripts/bench_web.py --target-ms 200'
+
 # Every pinned dependency and qunguan itself as wheels in dist/wheels, for an intranet server
 # without internet: `pip install --no-index --find-links dist/wheels qunguan` (docs/deploy.md).
 wheels: install
@@ -74,6 +86,13 @@ wheels: install
 soak: install
 	QUNGUAN_SCHEMATHESIS_EXAMPLES=200 $(PYTEST) tests/api/test_openapi_schemathesis.py -p no:warnings
 	QUNGUAN_FAULT_KILLS=20 QUNGUAN_FAULT_MESSAGES=20000 $(PYTEST) tests/faults/test_import_killed.py -p no:warnings
+
+# Coverage-guided fuzzing (atheris) of every chat-export reader and the audit engine, FUZZ_SECONDS
+# each (default 30); crashing inputs land in var/fuzz/. Needs the fuzz extra, not part of `make test`.
+FUZZ_SECONDS ?= 30
+fuzz: install
+	$(BIN)/pip install -q -e '.[fuzz]'
+	$(BIN)/python scripts/fuzz/run.py --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from qunguan.accounts.client_ip import parse_trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -99,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # before the CSRF check, which is the first to read a form: keeps upload names with a path
+    "qunguan.web.upload_names.UploadNameMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -162,6 +166,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "web/lockout.html"  # a Chinese page instead of axes' English text
+# Behind nginx: X-Forwarded-For is believed only from these proxies (addresses or networks),
+# so that each client is locked out on its own and a forged header from elsewhere is ignored.
+QUNGUAN_TRUSTED_PROXIES = parse_trusted_proxies(os.environ.get("QUNGUAN_TRUSTED_PROXIES", ""))
+AXES_CLIENT_IP_CALLABLE = "qunguan.accounts.client_ip.client_ip"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -221,6 +229,21 @@ if not 0 < QUNGUAN_DUPLICATE_JACCARD <= 1:
     raise ImproperlyConfigured(
         f"QUNGUAN_DUPLICATE_JACCARD={QUNGUAN_DUPLICATE_JACCARD}: expected a number in (0, 1]"
     )
+# In a school of more than 2,000 groups the dashboard and registry list show the registry checks'
+# result computed at most this many seconds ago (shared by the web processes through a file cache
+# in the data directory); 0 runs the checks on every request. qunguan/web/breaches.py.
+QUNGUAN_CHECKS_CACHE_SECONDS = int(os.environ.get("QUNGUAN_CHECKS_CACHE_SECONDS", "120"))
+if QUNGUAN_CHECKS_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured(
+        f"QUNGUAN_CHECKS_CACHE_SECONDS={QUNGUAN_CHECKS_CACHE_SECONDS}: expected a number of seconds, 0 or more"
+    )
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "checks": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache" / "checks"),
+    },
+}
 # Days a dissolved group stays restorable before it leaves the active registry (管理办法 3(5)).
 QUNGUAN_RESTORE_DAYS = int(os.environ.get("QUNGUAN_RESTORE_DAYS", "30"))
 # Days before a temporary group's end date from which its unit is reminded (管理办法 3(5)).
@@ -241,6 +264,14 @@ QUNGUAN_FILING_SCAN_MAX_BYTES = int(os.environ.get("QUNGUAN_FILING_SCAN_MAX_BYTE
 QUNGUAN_CHAT_UPLOAD_MAX_BYTES = int(os.environ.get("QUNGUAN_CHAT_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 if QUNGUAN_CHAT_UPLOAD_MAX_BYTES < 1:
     raise ImproperlyConfigured("QUNGUAN_CHAT_UPLOAD_MAX_BYTES: expected a positive number of bytes")
+# Days a stored chat message keeps its text (消息保留期限); after that the daily job
+# `retention_purge` empties the text and marks the message purged, while findings and cases keep
+# their masked evidence. 0 keeps messages forever. Default 180.
+QUNGUAN_MESSAGE_RETENTION_DAYS = int(os.environ.get("QUNGUAN_MESSAGE_RETENTION_DAYS", "180"))
+if QUNGUAN_MESSAGE_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured(
+        f"QUNGUAN_MESSAGE_RETENTION_DAYS={QUNGUAN_MESSAGE_RETENTION_DAYS}: expected 0 (keep forever) or a number of days"
+    )
 # Seconds a scheduled job holds its lease; a job whose process died is run again after this.
 QUNGUAN_SCHEDULER_LEASE_SECONDS = int(os.environ.get("QUNGUAN_SCHEDULER_LEASE_SECONDS", "900"))
 if QUNGUAN_FILING_SCAN_MAX_BYTES < 1 or QUNGUAN_SCHEDULER_LEASE_SECONDS < 1:
@@ -252,6 +283,7 @@ if QUNGUAN_FILING_SCAN_MAX_BYTES < 1 or QUNGUAN_SCHEDULER_LEASE_SECONDS < 1:
 # QUNGUAN_CAS_SERVER_URL is; both map the directory's 工号/学号 to a roster person.
 QUNGUAN_LDAP_URL = os.environ.get("QUNGUAN_LDAP_URL", "").strip()
 QUNGUAN_LDAP_START_TLS = _env_bool("QUNGUAN_LDAP_START_TLS", False)
+QUNGUAN_LDAP_CA_FILE = os.environ.get("QUNGUAN_LDAP_CA_FILE", "").strip()
 QUNGUAN_LDAP_BIND_DN = os.environ.get("QUNGUAN_LDAP_BIND_DN", "").strip()
 QUNGUAN_LDAP_BIND_PASSWORD = _env_secret("QUNGUAN_LDAP_BIND_PASSWORD") or ""
 QUNGUAN_LDAP_USER_BASE = os.environ.get("QUNGUAN_LDAP_USER_BASE", "").strip()
@@ -302,6 +334,12 @@ if QUNGUAN_NOTIFY_MAX_ATTEMPTS < 1 or QUNGUAN_NOTIFY_RETRY_SECONDS < 1:
     raise ImproperlyConfigured(
         "QUNGUAN_NOTIFY_MAX_ATTEMPTS and QUNGUAN_NOTIFY_RETRY_SECONDS must be positive"
     )
+# Days a read notification and a finished delivery are kept before the notify_purge job deletes them.
+QUNGUAN_NOTIFICATION_RETENTION_DAYS = int(os.environ.get("QUNGUAN_NOTIFICATION_RETENTION_DAYS", "365"))
+if QUNGUAN_NOTIFICATION_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"QUNGUAN_NOTIFICATION_RETENTION_DAYS={QUNGUAN_NOTIFICATION_RETENTION_DAYS}: expected a positive number of days"
+    )
 # The site's address as users reach it, for links in e-mails and robot messages.
 QUNGUAN_BASE_URL = os.environ.get("QUNGUAN_BASE_URL", "").strip().rstrip("/")
 
@@ -321,6 +359,14 @@ QUNGUAN_GATEWAY_WARN_WINDOW_HOURS = float(os.environ.get("QUNGUAN_GATEWAY_WARN_W
 QUNGUAN_GATEWAY_MUTE_MINUTES = int(os.environ.get("QUNGUAN_GATEWAY_MUTE_MINUTES", "60"))
 QUNGUAN_GATEWAY_JOIN_UNKNOWN = os.environ.get("QUNGUAN_GATEWAY_JOIN_UNKNOWN", "hold").strip() or "hold"
 QUNGUAN_GATEWAY_SYNC_MINUTES = float(os.environ.get("QUNGUAN_GATEWAY_SYNC_MINUTES", "30"))
+# Text in image messages (OCR, the optional extra qunguan[ocr]): on when installed unless switched off.
+QUNGUAN_GATEWAY_OCR = _env_bool("QUNGUAN_GATEWAY_OCR", True)
+QUNGUAN_GATEWAY_OCR_MAX_BYTES = int(os.environ.get("QUNGUAN_GATEWAY_OCR_MAX_BYTES", str(5 * 1024 * 1024)))
+QUNGUAN_GATEWAY_OCR_TIMEOUT = float(os.environ.get("QUNGUAN_GATEWAY_OCR_TIMEOUT", "10"))
+if QUNGUAN_GATEWAY_OCR_MAX_BYTES < 1 or QUNGUAN_GATEWAY_OCR_TIMEOUT <= 0:
+    raise ImproperlyConfigured(
+        "QUNGUAN_GATEWAY_OCR_MAX_BYTES and QUNGUAN_GATEWAY_OCR_TIMEOUT must be positive"
+    )
 if QUNGUAN_GATEWAY_JOIN_UNKNOWN not in {"hold", "reject"}:
     raise ImproperlyConfigured(
         f"QUNGUAN_GATEWAY_JOIN_UNKNOWN={QUNGUAN_GATEWAY_JOIN_UNKNOWN!r}: expected 'hold' or 'reject'"

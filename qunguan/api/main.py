@@ -14,8 +14,12 @@ from ninja.renderers import JSONRenderer
 from qunguan.api import errors
 from qunguan.api.auth import API_AUTH
 from qunguan.api.routers import approvals, audit, checks, groups, me, people, units
+from qunguan.api.routers import bots as bot_routes
+from qunguan.api.routers import campaigns as campaign_routes
 from qunguan.api.routers import members as members_routes
+from qunguan.api.routers import notifications as notification_routes
 from qunguan.api.routers import review as review_routes
+from qunguan.api.routers import unregistered as unregistered_routes
 
 DESCRIPTION = """\
 群管（qunguan）接口：单位树、花名册、群组登记、规则检查、备案登记表与发布前自查。
@@ -55,4 +59,8 @@ api.add_router("/groups", members_routes.router)
 api.add_router("/approvals", approvals.router)
 api.add_router("/groups", approvals.restore_router)
 api.add_router("/incidents", approvals.incidents_router)
+api.add_router("/campaigns", campaign_routes.router)
+api.add_router("/unregistered", unregistered_routes.router)
+api.add_router("", bot_routes.router)
+api.add_router("/notifications", notification_routes.router)
 api.add_router("", me.router)

@@ -63,6 +63,7 @@ class AuditEvent(enum.IntEnum):
     FILING_REMINDERS_SENT = 630
     CAMPAIGN_FILING_EXPORTED = 640
     CAMPAIGN_SUMMARY_EXPORTED = 641
+    CAMPAIGN_DEADLINE_CHANGED = 642
     PERSONAL_DATA_REVEALED = 700
 
     CHATS_IMPORTED = 800
@@ -91,6 +92,10 @@ class AuditEvent(enum.IntEnum):
     UNREGISTERED_GROUP_SEEN = 860
     UNREGISTERED_GROUP_REGISTERED = 861
     UNREGISTERED_GROUP_DISMISSED = 862
+    # Message retention, reopened unregistered groups, scheduled gateway syncs (870–879).
+    MESSAGES_PURGED = 870
+    UNREGISTERED_GROUP_REOPENED = 871
+    GATEWAY_SYNC_REQUESTED = 872
 
     # Group membership (群成员, qunguan.members).
     MEMBERS_IMPORTED = 900
@@ -112,9 +117,18 @@ class AuditEvent(enum.IntEnum):
     GATEWAY_ANNOUNCEMENT_POSTED = 1031
     GATEWAY_CARD_SET = 1032
     GATEWAY_SANCTION_LIFTED = 1040
+    # Text read from image messages (图片文字, qunguan.gateway.ocr, 1060–1069).
+    GATEWAY_IMAGE_TEXT_READ = 1060
+    # Member notices between syncs (成员变动, 1070–1079).
+    GATEWAY_MEMBER_JOINED = 1070
+    GATEWAY_MEMBER_LEFT = 1071
+    GATEWAY_ADMIN_CHANGED = 1072
+    GATEWAY_BOT_REMOVED = 1073
 
     # Notifications (通知, qunguan.notify, 1050–1099).
     NOTIFY_PREFERENCES_CHANGED = 1050
+    NOTIFY_DELIVERY_RESENT = 1051
+    NOTIFY_PURGED = 1052
 
     # The scheduler (定时任务, qunguan.scheduler, 1100–1119).
     SCHEDULER_JOB_FAILED = 1100
@@ -182,6 +196,7 @@ EVENT_LABELS: dict[AuditEvent, str] = {
     AuditEvent.FILING_REMINDERS_SENT: "发送填报截止提醒",
     AuditEvent.CAMPAIGN_FILING_EXPORTED: "导出单位年度填报",
     AuditEvent.CAMPAIGN_SUMMARY_EXPORTED: "导出全校填报汇总表",
+    AuditEvent.CAMPAIGN_DEADLINE_CHANGED: "变更年度填报截止日期",
     AuditEvent.PERSONAL_DATA_REVEALED: "查看个人信息",
     AuditEvent.CHATS_IMPORTED: "导入聊天记录",
     AuditEvent.CHATS_IMPORT_INTERRUPTED: "聊天记录导入中断",
@@ -207,6 +222,11 @@ EVENT_LABELS: dict[AuditEvent, str] = {
     AuditEvent.GATEWAY_ANNOUNCEMENT_POSTED: "发布群公告",
     AuditEvent.GATEWAY_CARD_SET: "设置群名片",
     AuditEvent.GATEWAY_SANCTION_LIFTED: "解除全校联动处置",
+    AuditEvent.GATEWAY_IMAGE_TEXT_READ: "识别图片文字",
+    AuditEvent.GATEWAY_MEMBER_JOINED: "成员入群",
+    AuditEvent.GATEWAY_MEMBER_LEFT: "成员退群",
+    AuditEvent.GATEWAY_ADMIN_CHANGED: "群管理员变动",
+    AuditEvent.GATEWAY_BOT_REMOVED: "机器人被移出群",
     AuditEvent.ALLOWLIST_ENTRY_ADDED: "加入白名单",
     AuditEvent.ALLOWLIST_ENTRY_REMOVED: "移出白名单",
     AuditEvent.SENDER_WARNED: "警告发送者",
@@ -220,5 +240,10 @@ EVENT_LABELS: dict[AuditEvent, str] = {
     AuditEvent.UNREGISTERED_GROUP_SEEN: "发现未登记群组",
     AuditEvent.UNREGISTERED_GROUP_REGISTERED: "登记未登记群组",
     AuditEvent.UNREGISTERED_GROUP_DISMISSED: "认定为非工作群",
+    AuditEvent.MESSAGES_PURGED: "按保留期限清除消息内容",
+    AuditEvent.UNREGISTERED_GROUP_REOPENED: "重新打开未登记群组",
+    AuditEvent.GATEWAY_SYNC_REQUESTED: "请求机器人同步群信息",
     AuditEvent.NOTIFY_PREFERENCES_CHANGED: "修改通知设置",
+    AuditEvent.NOTIFY_DELIVERY_RESENT: "重新发送通知",
+    AuditEvent.NOTIFY_PURGED: "按保留期限清除通知",
 }

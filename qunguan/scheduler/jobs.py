@@ -49,7 +49,11 @@ def registry_checks(now: dt.datetime) -> str:
     summary = do_record_check_summary(
         day=day, groups=groups.count(), kinds=[b.kind for b in breaches], now=now
     )
-    return f"{summary.groups} 个群组，{summary.total} 个问题"
+    from qunguan.approvals.handover import send_handover_notices
+
+    # ownerless groups (1(2)): ask each unit to start a handover, once per group and person who left
+    asked = send_handover_notices(today=day)
+    return f"{summary.groups} 个群组，{summary.total} 个问题，转交提醒 {asked} 条"
 
 
 @job("notify_digests", every=dt.timedelta(minutes=30), title="发送每日通知摘要")
@@ -97,8 +101,33 @@ def notify_deliveries(now: dt.datetime) -> str:
     return str(deliver_due(now))
 
 
+@job("notify_purge", at="03:40", title="按保留期限清除已读通知与发送记录")
+def notify_purge(now: dt.datetime) -> str:
+    from qunguan.notify.actions import do_purge_notifications
+
+    counts = do_purge_notifications(now)
+    return f"清除已读通知 {counts['notifications']} 条、发送记录 {counts['deliveries']} 条、汇总 {counts['digests']} 份"
+
+
 @job("search_index", every=dt.timedelta(minutes=10), title="把新导入的聊天记录加入检索索引")
 def search_index(now: dt.datetime) -> str:
     from qunguan.chats.search import catch_up
 
     return f"新索引 {catch_up()} 条消息"
+
+
+@job("retention_purge", at="03:30", title="按保留期限清除过期的聊天消息内容")
+def retention_purge(now: dt.datetime) -> str:
+    from qunguan.chats.retention import do_purge_expired_messages
+
+    result = do_purge_expired_messages(now)
+    if result.cutoff is None:
+        return "未设置保留期限，消息永久保留"
+    return f"清除 {result.messages} 条消息的内容"
+
+
+@job("gateway_sync", every=dt.timedelta(hours=1), title="请机器人同步群列表与成员名单")
+def gateway_sync(now: dt.datetime) -> str:
+    from qunguan.gateway.sync_requests import do_request_sync
+
+    return f"请求 {len(do_request_sync(now))} 个机器人同步"

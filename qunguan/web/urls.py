@@ -6,6 +6,7 @@ from django.urls import path
 from qunguan.accounts.forms import LoginForm
 from qunguan.gateway import views as bot_views
 from qunguan.incidents import views as incident_views
+from qunguan.notify import views as notify_views
 from qunguan.web.views import approvals as approval_views
 from qunguan.web.views import (
     auditlog,
@@ -71,6 +72,11 @@ urlpatterns = [
         unregistered.unregistered_dismiss,
         name="unregistered_dismiss",
     ),
+    path(
+        "unregistered/<int:sighting_id>/reopen/",
+        unregistered.unregistered_reopen,
+        name="unregistered_reopen",
+    ),
     path("review/", review.review_list, name="review_list"),
     path("review/bulk/", review.review_bulk, name="review_bulk"),
     path("review/<int:finding_id>/", review.review_detail, name="review_detail"),
@@ -94,6 +100,7 @@ urlpatterns = [
     path("campaigns/open/", campaign_views.campaign_open, name="campaign_open"),
     path("campaigns/<int:campaign_id>/", campaign_views.campaign_board, name="campaign_board"),
     path("campaigns/<int:campaign_id>/close/", campaign_views.campaign_close, name="campaign_close"),
+    path("campaigns/<int:campaign_id>/deadline/", campaign_views.campaign_deadline, name="campaign_deadline"),
     path(
         "campaigns/<int:campaign_id>/summary.xlsx", campaign_views.campaign_summary, name="campaign_summary"
     ),
@@ -155,6 +162,8 @@ urlpatterns = [
     path("inbox/", inbox_views.inbox, name="inbox"),
     path("inbox/read-all/", inbox_views.inbox_mark_all_read, name="inbox_mark_all_read"),
     path("inbox/settings/", inbox_views.notify_prefs, name="notify_prefs"),
+    path("inbox/failed/", notify_views.failed_deliveries, name="failed_deliveries"),
+    path("inbox/failed/<int:delivery_id>/resend/", notify_views.resend_delivery, name="resend_delivery"),
     path("inbox/<int:notification_id>/", inbox_views.inbox_detail, name="inbox_detail"),
     path("inbox/<int:notification_id>/read/", inbox_views.inbox_mark_read, name="inbox_mark_read"),
 ]

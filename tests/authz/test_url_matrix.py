@@ -156,6 +156,15 @@ def _sighting(w: World, side: str) -> int:
     return row.pk
 
 
+def _dismissed_sighting(w: World, side: str) -> int:
+    """Return a fresh unregistered group of the side, marked as not a work group."""
+    from qunguan.unregistered.actions import do_dismiss_unregistered_group
+
+    row = UnregisteredGroup.objects.get(pk=_sighting(w, side))
+    do_dismiss_unregistered_group(_manager(w, side), row, reason="兴趣群")
+    return row.pk
+
+
 def _rejected_import(w: World, side: str) -> int:
     """Return an import by the side's unit manager that left a rejects file."""
     from qunguan.chats.actions import do_import_chat_file
@@ -201,6 +210,12 @@ WEB: dict[str, Rule] = {
     ),
     "unregistered_dismiss": scoped(
         SEE_PERSON, MANAGE, methods=("POST",), args=lambda w, side: {"sighting_id": _sighting(w, side)}
+    ),
+    "unregistered_reopen": scoped(
+        SEE_PERSON,
+        MANAGE,
+        methods=("POST",),
+        args=lambda w, side: {"sighting_id": _dismissed_sighting(w, side)},
     ),
     "review_list": Rule(gate=ROLE_HOLDERS),
     "review_bulk": scoped(
@@ -321,6 +336,7 @@ WEB: dict[str, Rule] = {
     ),
     "campaign_board": scoped(SEE_CAMPAIGN),
     "campaign_close": scoped(SEE_CAMPAIGN, BOTH_SIDES_SUPERVISOR, methods=("POST",)),
+    "campaign_deadline": scoped(SEE_CAMPAIGN, BOTH_SIDES_SUPERVISOR, methods=("POST",)),
     "campaign_summary": scoped(SEE_CAMPAIGN, BOTH_SIDES_SUPERVISOR),
     "campaign_filing": scoped(SEE_FILING),
     "campaign_entry": scoped(
@@ -347,6 +363,11 @@ WEB: dict[str, Rule] = {
     "inbox_mark_read": scoped(OWN_NOTIFICATION, methods=("POST",)),
     "inbox_mark_all_read": Rule(methods=("POST",)),
     "notify_prefs": Rule(methods=("GET", "POST"), body=lambda w, side, role: {"channels": ["email"]}),
+    # 发送失败: 宣传部 and the liaisons get the page; each liaison sees the people of their units.
+    "failed_deliveries": Rule(gate=UNIT_MANAGERS),
+    "resend_delivery": scoped(
+        MANAGE, gate=UNIT_MANAGERS, methods=("POST",), renew=lambda w, side: w.new_failed_delivery(side)
+    ),
     # QQ机器人: anyone signed in gets the page, scoped to the groups they see; a group's bot page
     # shows to whoever sees the group; announcements and cards are for the unit's managers, 宣传部
     # and the group's admins, of a QQ group only (side B's group is a WeChat group: nobody); the
@@ -454,7 +475,79 @@ API: dict[str, Rule] = {
         SEE_APPROVAL, ATTACH, methods=("POST",), upload=lambda: {"file": pdf()}
     ),
     "GET /api/approvals/{approval_id}/attachments/{attachment_id}": scoped(SEE_APPROVAL),
+    # 年度填报: scoped exactly like the web pages (campaign_list, campaign_board, campaign_filing …)
+    "GET /api/campaigns": Rule(gate=CAMPAIGN_ROLES),
+    "GET /api/campaigns/{campaign_id}": scoped(SEE_CAMPAIGN),
+    "POST /api/campaigns/{campaign_id}/deadline": scoped(
+        SEE_CAMPAIGN,
+        BOTH_SIDES_SUPERVISOR,
+        methods=("POST",),
+        body=lambda w, side, role: {"deadline": f"{w.campaign.year}-12-30", "reason": "假期顺延"},
+    ),
+    "GET /api/campaigns/filings/{filing_id}": scoped(SEE_FILING),
+    "POST /api/campaigns/filings/{filing_id}/submit": scoped(SEE_FILING, MANAGE, methods=("POST",)),
+    "POST /api/campaigns/filings/{filing_id}/accept": scoped(
+        SEE_FILING, BOTH_SIDES_SUPERVISOR, methods=("POST",), body=lambda w, side, role: {"comment": ""}
+    ),
+    "POST /api/campaigns/filings/{filing_id}/return": scoped(
+        SEE_FILING, BOTH_SIDES_SUPERVISOR, methods=("POST",), body=lambda w, side, role: {"comment": "请补充"}
+    ),
+    # QQ机器人: bots scoped by the groups the caller sees; the sanction list is 宣传部's alone.
+    "GET /api/bots": Rule(),
+    "GET /api/sanctions": Rule(gate=SUPERVISOR),
+    "POST /api/sanctions": Rule(
+        methods=("POST",),
+        gate=SUPERVISOR,
+        body=lambda w, side, role: {"qq": "20001", "kind": "mute", "minutes": 10, "reason": "刷屏"},
+    ),
+    "POST /api/sanctions/{sanction_id}/lift": Rule(
+        methods=("POST",),
+        gate=SUPERVISOR,
+        args=lambda w, side: {
+            "sanction_id": do_apply_sanction(None, qq="20001", kind="kick", reason="冒用身份").pk
+        },
+        body=lambda w, side, role: {"reason": "已核实"},
+    ),
+    # 站内信: each person's own inbox and settings; failed sendings as on the web page.
+    "GET /api/notifications": Rule(),
+    "GET /api/notifications/unread-count": Rule(),
+    "POST /api/notifications/read-all": Rule(methods=("POST",)),
+    "GET /api/notifications/preferences": Rule(),
+    "PUT /api/notifications/preferences": Rule(
+        methods=("PUT",), body=lambda w, side, role: {"channels": ["inbox"]}
+    ),
+    "GET /api/notifications/{notification_id}": scoped(OWN_NOTIFICATION),
+    "POST /api/notifications/{notification_id}/read": scoped(OWN_NOTIFICATION, methods=("POST",)),
+    "GET /api/notifications/failed-deliveries": Rule(gate=UNIT_MANAGERS),
+    "POST /api/notifications/failed-deliveries/{delivery_id}/resend": scoped(
+        MANAGE, gate=UNIT_MANAGERS, methods=("POST",), renew=lambda w, side: w.new_failed_delivery(side)
+    ),
     # 账号事件
+    # 未登记群组: seen by the unit roles of the unit it is attributed to, resolved by its managers.
+    "GET /api/unregistered": Rule(),
+    "GET /api/unregistered/{sighting_id}": scoped(
+        SEE_PERSON, args=lambda w, side: {"sighting_id": _sighting(w, side)}
+    ),
+    "POST /api/unregistered/{sighting_id}/register": scoped(
+        SEE_PERSON,
+        MANAGE,
+        methods=("POST",),
+        args=lambda w, side: {"sighting_id": _sighting(w, side)},
+        body=lambda w, side, role: {"purpose": "教研交流"},
+    ),
+    "POST /api/unregistered/{sighting_id}/dismiss": scoped(
+        SEE_PERSON,
+        MANAGE,
+        methods=("POST",),
+        args=lambda w, side: {"sighting_id": _sighting(w, side)},
+        body=lambda w, side, role: {"reason": "兴趣群"},
+    ),
+    "POST /api/unregistered/{sighting_id}/reopen": scoped(
+        SEE_PERSON,
+        MANAGE,
+        methods=("POST",),
+        args=lambda w, side: {"sighting_id": _dismissed_sighting(w, side)},
+    ),
     "GET /api/incidents": Rule(),
     "POST /api/incidents": Rule(
         methods=("POST",),

@@ -31,10 +31,11 @@ from qunguan.incidents.actions import do_report_incident
 from qunguan.incidents.models import AccountIncident
 from qunguan.members.actions import do_import_members
 from qunguan.notify.actions import do_notify
-from qunguan.notify.models import Notification
+from qunguan.notify.models import Delivery, Notification
 from qunguan.registry.actions import do_dissolve_group, do_register_group, do_upload_group_rules
 from qunguan.registry.models import Group, Unit
 from tests.conftest import Cast, make_user
+from tests.notify.failing import failed_delivery
 
 SIDES = ("A", "B")
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
@@ -122,6 +123,18 @@ class World:
     def dissolved(self) -> dict[str, Group]:  # dissolved with evidence
         return self._kind("dissolved")["by_side"]
 
+    @property
+    def failed_deliveries(self) -> dict[str, Delivery]:  # failed after retries, to the side's people
+        return self._kind("failed_deliveries")["by_side"]
+
+    def new_failed_delivery(self, side: str) -> Delivery:
+        """Return a fresh failed delivery to a person of the side (head_a of 作曲系, the liaison of
+        声乐系): resending one uses it up."""
+        recipient = self.cast.head_a if side == "A" else self.cast.manager_b
+        made = self._made.setdefault("failed_deliveries", {"by_side": {}})
+        made["by_side"][side] = failed_delivery(recipient)
+        return made["by_side"][side]
+
     def unit(self, side: str) -> Unit:
         return self.cast.composition if side == "A" else self.cast.vocal
 
@@ -145,6 +158,7 @@ class World:
             "filing_id": lambda: self.filings[side].pk,
             "entry_id": lambda: self.entries[side].pk,
             "notification_id": lambda: self.notifications[side].pk,
+            "delivery_id": lambda: self.failed_deliveries[side].pk,
             "fmt": lambda: "xlsx",
             "action": lambda: "confirm",
             "step": lambda: "comment",
@@ -268,6 +282,12 @@ def _build_campaign(world: World, made: dict[str, Any]) -> None:
         made["entries"][side] = filing.entries.get(group=world.group(side))
 
 
+def _build_failed_deliveries(world: World, made: dict[str, Any]) -> None:
+    made["by_side"] = {}
+    for side in SIDES:
+        world.new_failed_delivery(side)
+
+
 def _build_notifications(world: World, made: dict[str, Any]) -> None:
     owners = (("A", world.cast.manager_a), ("B", world.cast.manager_b))
     made["by_side"] = {
@@ -284,6 +304,7 @@ BUILDERS: dict[str, Callable[[World, dict[str, Any]], None]] = {
     "dissolved": _build_dissolved,
     "campaign": _build_campaign,
     "notifications": _build_notifications,
+    "failed_deliveries": _build_failed_deliveries,
 }
 
 

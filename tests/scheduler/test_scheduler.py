@@ -62,6 +62,27 @@ def test_the_scheduler_reminds_liaisons_a_week_before_the_day_before_and_when_ov
     assert AuditLogEntry.objects.filter(event_type=AuditEvent.FILING_REMINDERS_SENT).count() == 3
 
 
+def test_a_moved_deadline_gets_its_own_reminders(cast):
+    campaign = campaign_actions.do_open_campaign(cast.supervisor, year=2026, now=beijing(3, 1))
+    tick = lambda when: run_due(when, only=["campaign_reminders"])  # noqa: E731
+    tick(beijing(3, 9, 12))
+    assert reminders_for(cast.manager_a) == ["2026年度群组备案填报截止前一天提醒"]
+
+    # extended by two weeks on the day before: the unit is reminded again a week before the new date
+    campaign_actions.do_change_deadline(cast.supervisor, campaign, deadline=dt.date(2026, 3, 24))
+    tick(beijing(3, 10, 12))
+    assert len(reminders_for(cast.manager_a)) == 1
+    tick(beijing(3, 17, 12))
+    tick(beijing(3, 23, 12))
+    assert reminders_for(cast.manager_a) == [
+        "2026年度群组备案填报截止前一天提醒",
+        "2026年度群组备案填报截止前一周提醒",
+        "2026年度群组备案填报截止前一天提醒",
+    ]
+    change = AuditLogEntry.objects.get(event_type=AuditEvent.CAMPAIGN_DEADLINE_CHANGED)
+    assert change.after["reminders_reset"] == 2  # the day-before reminders of both units
+
+
 def campaign_filing(cast):
     from qunguan.campaigns.models import Filing
 
@@ -126,7 +147,10 @@ def test_every_product_job_is_in_the_one_table():
         "notify_digests",
         "temporary_group_reminders",
         "notify_deliveries",
+        "notify_purge",
         "search_index",
+        "retention_purge",
+        "gateway_sync",
     ]
 
 
@@ -253,7 +277,7 @@ def test_tick_runs_the_due_jobs_and_reports_them(cast):
     [
         (
             ["--job", "nope"],
-            "未知任务：nope。可用任务：campaign_reminders、registry_checks、notify_digests、temporary_group_reminders、notify_deliveries、search_index",
+            "未知任务：nope。可用任务：campaign_reminders、registry_checks、notify_digests、temporary_group_reminders、notify_deliveries、notify_purge、search_index、retention_purge、gateway_sync",
         ),
         (["--now", "3月1日"], "--now：“3月1日”不是时间（格式 YYYY-MM-DD HH:MM，北京时间）。"),
     ],
