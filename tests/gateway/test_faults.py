@@ -2,8 +2,8 @@
 
 The database fault is real on both backends: on SQLite the gateway's connection turns read-only
 (``PRAGMA query_only``: every write fails with "attempt to write a readonly database", as with a
-database file the gateway may not write); on PostgreSQL its server process is killed again and
-again with ``pg_terminate_backend`` while the peer sends. Either way every event the peer sent is
+database file the gateway may not write); on PostgreSQL the database stops taking connections
+and the gateway's server processes are killed with ``pg_terminate_backend`` while the peer sends. Either way every event the peer sent is
 stored exactly once after the database is back, because events the gateway read are kept in
 order and persisted (retried) before anything newer.
 """
@@ -11,14 +11,13 @@ order and persisted (retried) before anything newer.
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from qunguan.chats.models import ChatMessage
 from qunguan.gateway.models import ActionKind, ActionStatus, GatewayAction, InboxEvent, InboxState
@@ -54,43 +53,49 @@ class DatabaseOutage:
 
     def __init__(self, gateway: RunningGateway) -> None:
         self.gateway = gateway
-        self._stop = threading.Event()
-        self._killer: threading.Thread | None = None
         self.killed = 0
-        self._spared = 0
 
     def begin(self) -> None:
         if not ON_POSTGRES:
             # The gateway's one database thread holds the only connection that writes.
             self.gateway.do(lambda: connection.cursor().execute("PRAGMA query_only = ON"))
             return
-        with connection.cursor() as cursor:  # the test's own connection is spared
-            cursor.execute("SELECT pg_backend_pid()")
-            self._spared = cursor.fetchone()[0]
-        self._killer = threading.Thread(target=self._terminate_until_stopped, daemon=True)
-        self._killer.start()
-
-    def _terminate_until_stopped(self) -> None:
-        # A connection of its own: the test thread's connection must not be the one killed.
-        with connections["default"].cursor() as cursor:
-            while not self._stop.is_set():
-                cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> %s "
-                    "AND backend_type = 'client backend'",
-                    [self._spared],
-                )
-                self.killed += sum(1 for (ok,) in cursor.fetchall() if ok)
-                time.sleep(0.02)
-        connections["default"].close()
+        # The server stops taking connections, then kills every one but the test's own: the
+        # gateway's reconnects are refused until ``end`` (killing in a loop instead leaves gaps
+        # in which a reconnect gets through and an event is stored during the "outage").
+        _on_maintenance_db("ALLOW_CONNECTIONS false")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND backend_type = 'client backend'"
+            )
+            self.killed += sum(1 for (ok,) in cursor.fetchall() if ok)
 
     def end(self) -> None:
         if not ON_POSTGRES:
             self.gateway.do(lambda: connection.cursor().execute("PRAGMA query_only = OFF"))
             return
-        self._stop.set()
-        assert self._killer is not None
-        self._killer.join(timeout=10)
+        _on_maintenance_db("ALLOW_CONNECTIONS true")
+
+
+def _on_maintenance_db(option: str) -> None:
+    """``ALTER DATABASE <the test database> <option>``, from the server's ``postgres`` database.
+
+    (PostgreSQL refuses to disallow connections to the database the command runs in.)
+    """
+    import psycopg
+
+    conf = connection.settings_dict
+    with psycopg.connect(
+        dbname="postgres",
+        user=conf["USER"],
+        password=conf["PASSWORD"] or None,
+        host=conf["HOST"] or None,
+        port=conf["PORT"] or None,
+        autocommit=True,
+    ) as admin:
+        admin.execute(f"ALTER DATABASE {connection.ops.quote_name(conf['NAME'])} {option}")
 
 
 def test_database_lost_mid_burst_stores_every_event_exactly_once_when_it_is_back(
