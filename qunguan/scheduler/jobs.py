@@ -56,6 +56,14 @@ def registry_checks(now: dt.datetime) -> str:
     return f"{summary.groups} 个群组，{summary.total} 个问题，转交提醒 {asked} 条"
 
 
+@job("checks_cache", every=dt.timedelta(minutes=1), title="大型学校：预先计算登记检查结果")
+def checks_cache(now: dt.datetime) -> str:
+    from qunguan.web.breaches import refresh_school_breaches
+
+    found = refresh_school_breaches(now.astimezone(SHANGHAI).date())
+    return "学校规模较小，页面实时检查" if found is None else f"{found} 个问题"
+
+
 @job("notify_digests", every=dt.timedelta(minutes=30), title="发送每日通知摘要")
 def notify_digests(now: dt.datetime) -> str:
     from qunguan.notify.digests import send_digests

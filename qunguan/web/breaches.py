@@ -74,14 +74,32 @@ def _school_breaches(today: dt.date) -> BreachIndex:
     if shared is not None and now - shared[0] < ttl:
         stamp, breaches = shared
     else:
-        kinds = [k for k in CHECKS if k != "unregistered_group"]
-        breaches = run_checks(Group.objects.all(), today=today, kinds=kinds)
-        stamp = time.time()
-        caches[CACHE_ALIAS].set(key, (stamp, breaches), timeout=ttl)
+        stamp, breaches = _compute_and_share(today)
     index = BreachIndex(breaches, dt.datetime.fromtimestamp(stamp, tz=dt.UTC))
     _local.clear()
     _local[key] = (stamp, index)
     return index
+
+
+def _compute_and_share(today: dt.date) -> tuple[float, list[Breach]]:
+    kinds = [k for k in CHECKS if k != "unregistered_group"]
+    breaches = run_checks(Group.objects.all(), today=today, kinds=kinds)
+    stamp = time.time()
+    ttl = settings.QUNGUAN_CHECKS_CACHE_SECONDS
+    caches[CACHE_ALIAS].set(f"school-breaches:{today.isoformat()}", (stamp, breaches), timeout=ttl)
+    return stamp, breaches
+
+
+def refresh_school_breaches(today: dt.date) -> int | None:
+    """Compute the school-wide result now and share it; return its number of breaches.
+
+    The scheduler's ``checks_cache`` job calls this every minute, inside the cache's lifetime, so
+    that in a large school no page request has to compute the checks itself. Returns None (and
+    does nothing) in a school small enough to check on every request.
+    """
+    if not is_large_school():
+        return None
+    return len(_compute_and_share(today)[1])
 
 
 def is_large_school() -> bool:

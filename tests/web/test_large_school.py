@@ -107,3 +107,39 @@ def test_fast_select_renders_what_djangos_select_renders(cast):
     fast = str(Fast(data)["unit"])
     assert fast == plain
     assert f'<option value="{cast.vocal.pk}" selected>' in fast
+
+
+def test_the_scheduler_keeps_the_shared_result_fresh_so_no_page_computes_it(
+    cast, client_for, large_school, monkeypatch
+):
+    import datetime as dt
+    import zoneinfo
+
+    from qunguan.scheduler.runner import run_due
+
+    incomplete_group(cast, cast.vocal, "700000001", "声乐系临时群")
+    now = dt.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai"))
+    [outcome] = run_due(now, only=["checks_cache"])
+    assert outcome.result == f"{len(run_checks(Group.objects.all()))} 个问题"
+
+    def no_checks(groups, *args, **kwargs):
+        if kwargs.get("kinds") != ["unregistered_group"]:  # those are read fresh, and cheap
+            raise AssertionError("a page computed the school-wide checks itself")
+        return run_checks(groups, *args, **kwargs)
+
+    monkeypatch.setattr(breaches, "run_checks", no_checks)
+    breaches.clear_local_cache()  # another web process: only the shared result
+    response = client_for(cast.supervisor).get(reverse("dashboard"))
+    assert "声乐系临时群" in response.text
+
+
+def test_in_a_small_school_the_job_leaves_the_pages_to_check_live(cast, settings):
+    import datetime as dt
+    import zoneinfo
+
+    from qunguan.scheduler.runner import run_due
+
+    settings.QUNGUAN_CHECKS_CACHE_SECONDS = 120
+    now = dt.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai"))
+    [outcome] = run_due(now, only=["checks_cache"])
+    assert outcome.result == "学校规模较小，页面实时检查"
