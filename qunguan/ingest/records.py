@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
+from hashlib import sha256
 from typing import Literal
 
 Platform = Literal["qq", "wechat", "wecom"]
@@ -40,12 +40,17 @@ class ChatRecord:
     # For a "recall" record: the platform id of the message that was taken back.
     recalls_message_id: str | None = None
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, utc_second: str | None = None) -> str:
         """Return a stable id for de-duplication when the format has no message id.
 
         Overlapping exports of one group write the same message with the same time, sender and
         text; the platform message id wins when there is one, since two identical "收到" in the
-        same second from one person are rare but possible.
+        same second from one person are rare but possible. ``utc_second`` is ``sent_at`` in UTC
+        as ``YYYY-MM-DDTHH:MM:SS`` when the caller has it already (the import formats the time
+        for the database anyway); it must be exactly what ``utc_second(self.sent_at)`` returns.
+
+        The result is stored and compared across versions: it must never change for the same
+        record (``tests/chats/test_import_storage.py`` pins some).
         """
         if self.message_id:
             key = (
@@ -57,14 +62,20 @@ class ChatRecord:
                     self.platform,
                     self.group_account or self.group_name or "",
                     self.sender_id or self.sender_name,
-                    # The first 19 characters of the ISO form are %Y-%m-%dT%H:%M:%S (seconds
-                    # only), at a fraction of strftime's cost.
-                    self.sent_at.astimezone(dt.UTC).isoformat()[:19],
+                    utc_second or self.sent_at.astimezone(dt.UTC).isoformat()[:19],
                     self.kind,
                     self.text,
                 )
             )
-        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def utc_second(sent_at: dt.datetime) -> str:
+    """Return ``sent_at`` in UTC to the second as ``YYYY-MM-DDTHH:MM:SS``, as fingerprints use it.
+
+    The first 19 characters of the ISO form, at a fraction of strftime's cost.
+    """
+    return sent_at.astimezone(dt.UTC).isoformat()[:19]
 
 
 @dataclass(frozen=True, slots=True)

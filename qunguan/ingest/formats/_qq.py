@@ -1,5 +1,4 @@
-"""Helpers the QQ readers share: sender names and IDs, local times, the kind of a message,
-and reading lines without trusting the file to have any.
+"""Helpers the QQ readers share: sender names and IDs, local times and the kind of a message.
 
 The PC client's .txt and .mht exports carry the same fields in different wrappers, and
 QQNT exporters use the same gray-tip wording, so one set of rules tells them apart alike.
@@ -9,16 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from typing import Any, TextIO
 
-from qunguan.ingest.formats._reading import LINE_LIMIT, bounded_lines
 from qunguan.ingest.records import CHINA, Kind
-
-# Epoch times outside these bounds are not a QQ message time (QQ dates from 1999); they are also
-# where ``datetime.fromtimestamp`` starts to raise.
-_EPOCH_MIN = dt.datetime(1999, 1, 1, tzinfo=dt.UTC).timestamp()
-_EPOCH_MAX = dt.datetime(2100, 1, 1, tzinfo=dt.UTC).timestamp()
 
 # QQ's own accounts for gray-tip lines (joins, recalls) in file exports.
 SYSTEM_IDS = frozenset({"10000", "1000000"})
@@ -117,31 +108,3 @@ def body_kind(sender_id: str | None, text: str) -> Kind:
     if not found:
         return "other"
     return "image" if "图片" in found else _PLACEHOLDER_KIND[found[0]]
-
-
-def epoch_time(seconds: object) -> dt.datetime | None:
-    """Return the China-time moment of epoch ``seconds`` (int or float), or None if not plausible."""
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-        return None
-    if not _EPOCH_MIN <= seconds < _EPOCH_MAX:  # also refuses NaN
-        return None
-    return dt.datetime.fromtimestamp(seconds, CHINA)
-
-
-def numbered_lines(text: TextIO, limit: int = LINE_LIMIT) -> Iterator[tuple[int, str | None]]:
-    """Yield ``(line number, line)`` with line ends kept; a line over ``limit`` characters is None.
-
-    ``_reading.bounded_lines`` with numbers: an over-long line is read past in chunks, never
-    held whole, so the caller can reject it by number.
-    """
-    return enumerate(bounded_lines(text, limit), start=1)
-
-
-def json_object(value: object) -> dict[str, Any]:
-    """Return ``value`` if it is a JSON object, else an empty one (exports omit or null out fields)."""
-    return value if isinstance(value, dict) else {}
-
-
-def json_list(value: object) -> list[Any]:
-    """Return ``value`` if it is a JSON array, else an empty one."""
-    return value if isinstance(value, list) else []

@@ -1,4 +1,4 @@
-"""Reading helpers the format modules share: bounded lines, CSV records, JSON Lines, times.
+"""Reading helpers the format modules share: bounded lines, CSV records, JSON values, times.
 
 Every helper here turns bad input into a ``Reject`` (or ``None``) instead of raising, and none
 holds more than one record in memory: an export can be gigabytes, and one runaway quote or one
@@ -54,6 +54,15 @@ def bounded_lines(text: TextIO, limit: int = LINE_LIMIT) -> Iterator[str | None]
             yield None
             continue
         yield line
+
+
+def numbered_lines(text: TextIO, limit: int = LINE_LIMIT) -> Iterator[tuple[int, str | None]]:
+    """Yield ``(line number, line)`` with line ends kept; a line over ``limit`` characters is None.
+
+    ``bounded_lines`` with numbers, counted from 1: an over-long line is read past in chunks,
+    never held whole, so the caller can reject it by number.
+    """
+    return enumerate(bounded_lines(text, limit), start=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +187,7 @@ def json_lines(text: TextIO) -> Iterator[tuple[int, dict[str, Any]] | Reject]:
     Blank lines are skipped. A line that is not JSON, or is JSON but not an object, is rejected
     and reading goes on with the next line.
     """
-    for number, line in enumerate(bounded_lines(text), start=1):
+    for number, line in numbered_lines(text):
         if line is None:
             yield Reject(number, f"这一行超过 {LINE_LIMIT} 个字符，没有读取")
             continue
@@ -236,17 +245,17 @@ def iso_time(value: str) -> dt.datetime | None:
 def epoch_time(value: object, *, millis: bool = False) -> dt.datetime | None:
     """Return the China-time moment of epoch seconds (or ``millis``); ``None`` if not a plausible one.
 
-    Accepts an int or a string of ASCII digits (CSV cells); refuses booleans, floats and
-    anything outside 1999–2099.
+    Accepts an int, a float (JSON numbers) or a string of ASCII digits (CSV cells); refuses
+    booleans, NaN and anything outside 1999–2099.
     """
     if isinstance(value, str):
         if not _DIGITS.fullmatch(value.strip()):
             return None
         value = int(value.strip())
-    if not isinstance(value, int) or isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     seconds = value / 1000 if millis else value
-    if not EPOCH_MIN <= seconds < EPOCH_MAX:
+    if not EPOCH_MIN <= seconds < EPOCH_MAX:  # also refuses NaN
         return None
     return dt.datetime.fromtimestamp(seconds, CHINA)
 
@@ -258,3 +267,13 @@ def text_of(value: object) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return ""
+
+
+def json_object(value: object) -> dict[str, Any]:
+    """Return ``value`` if it is a JSON object, else an empty one (exports omit or null out fields)."""
+    return value if isinstance(value, dict) else {}
+
+
+def json_list(value: object) -> list[Any]:
+    """Return ``value`` if it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []

@@ -18,12 +18,15 @@ dump has one), so records normally carry no group account and the importer binds
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import BinaryIO, ClassVar
 
 from qunguan.ingest.formats import register
 from qunguan.ingest.formats._reading import (
+    EPOCH_MAX,
+    EPOCH_MIN,
     CsvReader,
     CsvRecord,
     epoch_time,
@@ -41,7 +44,7 @@ from qunguan.ingest.formats._wechat import (
     system_text,
 )
 from qunguan.ingest.formats.base import ChatFormat
-from qunguan.ingest.records import ChatRecord, Kind, Reject
+from qunguan.ingest.records import CHINA, ChatRecord, Kind, Reject
 from qunguan.ingest.text import head_text, open_text
 
 # The columns without which an English-header row means nothing.
@@ -68,7 +71,6 @@ CHINESE_KINDS: dict[str, Kind] = {
     "拍一拍": "system",
     "撤回消息": "recall",
 }
-_NUMBER = re.compile(r"\d{1,20}", re.ASCII)
 # WeChat 4.x and mobile databases put a group message's sender in front of its text.
 _SENDER_PREFIX = re.compile(r"(wxid_[A-Za-z0-9_-]{1,64}):\r?\n", re.ASCII)
 _CHATROOM = re.compile(r"\d{5,20}@chatroom", re.ASCII)
@@ -111,6 +113,7 @@ class MemoTraceCsv(ChatFormat):
         columns: dict[str, int] | None = None
         chinese = False
         needed = width = 0  # the fewest and the most cells a row may have
+        english: _EnglishRows | None = None
         for item in rows:
             if isinstance(item, Reject):
                 yield item
@@ -136,7 +139,12 @@ class MemoTraceCsv(ChatFormat):
                 if item.lines > 1:
                     rows.reread_swallowed()  # most likely a runaway quote: its lines are rows
                 continue
-            yield (_chinese_row if chinese else _english_row)(item, columns)
+            if chinese:
+                yield _chinese_row(item, columns)
+            else:
+                if english is None:
+                    english = _EnglishRows(columns, width)
+                yield english.row(item)
 
 
 def _cell(item: CsvRecord, columns: dict[str, int], name: str) -> str:
@@ -144,52 +152,86 @@ def _cell(item: CsvRecord, columns: dict[str, int], name: str) -> str:
     return item.fields[index] if index is not None and index < len(item.fields) else ""
 
 
-def _english_row(item: CsvRecord, columns: dict[str, int]) -> ChatRecord | Reject:
-    fields = item.fields
-    width = len(fields)
+class _EnglishRows:
+    """Reads the rows of a file with the English (``MSG`` table) header.
 
-    def cell(name: str) -> str:
-        # Inlined ``_cell``: this runs nine times a row, for every row of the export.
-        index = columns.get(name, width)
-        return fields[index] if index < width else ""
+    The column of each cell is looked up once per file, not nine times per row; a row that
+    stops short of the optional columns is padded, so a missing column reads as an empty cell.
+    The usual text message is read without regular expressions; anything else takes the
+    general path through ``_wechat.from_xml``.
+    """
 
-    raw_type, raw_sub = cell("Type").strip(), cell("SubType").strip() or "0"
-    if not (_NUMBER.fullmatch(raw_type) and _NUMBER.fullmatch(raw_sub)):
-        return Reject(item.line, f"消息类型“{raw_type}/{raw_sub}”不是数字", item.raw)
-    sent_at = epoch_time(cell("CreateTime")) or local_time(cell("StrTime"))
-    if sent_at is None:
-        return Reject(
-            item.line,
-            f"时间无法识别（CreateTime“{cell('CreateTime')}”，StrTime“{cell('StrTime')}”）",
-            item.raw,
+    def __init__(self, columns: dict[str, int], width: int) -> None:
+        missing = width  # the index of the empty cell the padding ends with
+
+        def at(name: str) -> int:
+            return columns.get(name, missing)
+
+        self.width = width
+        self.type, self.sub_type, self.is_sender = at("Type"), at("SubType"), at("IsSender")
+        self.created, self.str_time, self.content = at("CreateTime"), at("StrTime"), at("StrContent")
+        self.sender, self.remark, self.nickname = at("Sender"), at("Remark"), at("NickName")
+        self.talkers = tuple(i for i in (at("StrTalker"), at("talker")) if i != missing)
+
+    def row(self, item: CsvRecord) -> ChatRecord | Reject:
+        cells = item.fields + [""] * (self.width + 1 - len(item.fields))
+        raw_type, raw_sub = cells[self.type].strip(), cells[self.sub_type].strip() or "0"
+        if not (_is_number(raw_type) and _is_number(raw_sub)):
+            return Reject(item.line, f"消息类型“{raw_type}/{raw_sub}”不是数字", item.raw)
+        created = cells[self.created].strip()
+        sent_at = None
+        if created.isascii() and created.isdigit() and len(created) <= 16:
+            seconds = int(created)
+            if EPOCH_MIN <= seconds < EPOCH_MAX:
+                sent_at = dt.datetime.fromtimestamp(seconds, CHINA)
+        if sent_at is None:
+            sent_at = epoch_time(cells[self.created]) or local_time(cells[self.str_time])
+        if sent_at is None:
+            return Reject(
+                item.line,
+                f"时间无法识别（CreateTime“{cells[self.created]}”，StrTime“{cells[self.str_time]}”）",
+                item.raw,
+            )
+        type_, sub_type = split_type(int(raw_type), int(raw_sub))
+        content = cells[self.content]
+        sender_id = cells[self.sender].strip() or None
+        if type_ in (TEXT, APP) and content.startswith("wxid_"):
+            prefix = _SENDER_PREFIX.match(content)
+            if prefix and (sender_id is None or prefix.group(1) == sender_id):
+                sender_id, content = prefix.group(1), content[prefix.end() :]
+        kind: Kind
+        if type_ == TEXT:
+            kind, text = "text", content  # what ``from_xml`` makes of a text message
+        else:
+            kind, text = from_xml(type_, sub_type, content)
+        name = cells[self.remark].strip() or cells[self.nickname].strip()
+        if not name and kind in ("system", "recall"):
+            name = (recall_actor(text) if kind == "recall" else None) or SYSTEM_SENDER
+        if not name:
+            name = sender_id or ("我" if cells[self.is_sender].strip() == "1" else "")
+        talker = ""
+        for index in self.talkers:
+            talker = cells[index].strip()
+            if talker:
+                break
+        return ChatRecord(
+            platform="wechat",
+            sent_at=sent_at,
+            sender_name=name,
+            text=text,
+            line=item.line,
+            kind=kind,
+            sender_id=sender_id,
+            # localId is a row number that differs between backups (and between MSG0/MSG1 files),
+            # so it is no message id: overlapping exports de-duplicate by fingerprint instead.
+            message_id=None,
+            group_account=talker if talker and _CHATROOM.fullmatch(talker) else None,
         )
-    type_, sub_type = split_type(int(raw_type), int(raw_sub))
-    content = cell("StrContent")
-    sender_id = cell("Sender").strip() or None
-    if type_ in (TEXT, APP):
-        prefix = _SENDER_PREFIX.match(content)
-        if prefix and (sender_id is None or prefix.group(1) == sender_id):
-            sender_id, content = prefix.group(1), content[prefix.end() :]
-    kind, text = from_xml(type_, sub_type, content)
-    name = cell("Remark").strip() or cell("NickName").strip()
-    if not name and kind in ("system", "recall"):
-        name = (recall_actor(text) if kind == "recall" else None) or SYSTEM_SENDER
-    if not name:
-        name = sender_id or ("我" if cell("IsSender").strip() == "1" else "")
-    talker = cell("StrTalker").strip() or cell("talker").strip()
-    return ChatRecord(
-        platform="wechat",
-        sent_at=sent_at,
-        sender_name=name,
-        text=text,
-        line=item.line,
-        kind=kind,
-        sender_id=sender_id,
-        # localId is a row number that differs between backups (and between MSG0/MSG1 files),
-        # so it is no message id: overlapping exports de-duplicate by fingerprint instead.
-        message_id=None,
-        group_account=talker if _CHATROOM.fullmatch(talker) else None,
-    )
+
+
+def _is_number(text: str) -> bool:
+    """Whether ``text`` is 1–20 ASCII digits (a message type), told without a regular expression."""
+    return text.isascii() and text.isdigit() and len(text) <= 20
 
 
 def _chinese_row(item: CsvRecord, columns: dict[str, int]) -> ChatRecord | Reject:

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, ClassVar
 
 from qunguan.ingest.formats import register
-from qunguan.ingest.formats._reading import RAW_CHARS, bounded_lines, first_line, local_time
+from qunguan.ingest.formats._reading import RAW_CHARS, local_time, numbered_lines
+from qunguan.ingest.formats._txt_sniff import text_verdict
 from qunguan.ingest.formats._wechat import SYSTEM_SENDER, is_recall, recall_actor
 from qunguan.ingest.formats.base import ChatFormat
 from qunguan.ingest.records import ChatRecord, Kind, Reject
@@ -37,7 +38,6 @@ PLACEHOLDERS: dict[str, Kind] = {
     "[音乐分享]": "link",
 }
 _QUOTE = re.compile(r"\n引用[:：]")
-_QQ_MARKERS = ("消息记录（此消息记录为文本格式", "消息对象:", "=" * 64)
 
 
 @register
@@ -49,16 +49,14 @@ class MemoTraceTxt(ChatFormat):
 
     @classmethod
     def sniff(cls, head: bytes, filename: str) -> bool:
-        text = head_text(head)
-        if any(marker in text for marker in _QQ_MARKERS):
-            return False
-        return HEADER.fullmatch(first_line(text)) is not None
+        # QQ's .txt has headers of the same shape: ``_txt_sniff`` weighs the two.
+        return text_verdict(head_text(head)) == cls.name
 
     def read(self, stream: BinaryIO) -> Iterator[ChatRecord | Reject]:
         current: _Block | None = None
         stray: _Block | None = None  # text before the first header
         after_blank = True  # the start of the file counts as following a blank line
-        for number, raw in enumerate(bounded_lines(open_text(stream)), start=1):
+        for number, raw in numbered_lines(open_text(stream)):
             if raw is None:
                 if current is not None:
                     current.overflow = True

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from qunguan.ingest.formats import register
-from qunguan.ingest.formats._qq import LINE_LIMIT, epoch_time, json_object, numbered_lines
+from qunguan.ingest.formats._reading import LINE_LIMIT, epoch_time, json_object, numbered_lines
 from qunguan.ingest.formats.base import ChatFormat
 from qunguan.ingest.records import ChatRecord, Kind, Reject
 from qunguan.ingest.text import head_text, open_text

@@ -17,14 +17,8 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from qunguan.ingest.formats import register
-from qunguan.ingest.formats._qq import (
-    LINE_LIMIT,
-    epoch_time,
-    gray_tip_kind,
-    json_list,
-    json_object,
-    numbered_lines,
-)
+from qunguan.ingest.formats._qq import gray_tip_kind
+from qunguan.ingest.formats._reading import LINE_LIMIT, epoch_time, json_list, json_object, numbered_lines
 from qunguan.ingest.formats.base import ChatFormat
 from qunguan.ingest.records import CHINA, ChatRecord, Kind, Reject
 from qunguan.ingest.text import SNIFF_BYTES, head_text, open_text

@@ -25,7 +25,8 @@ from html.parser import HTMLParser
 from typing import BinaryIO
 
 from qunguan.ingest.formats import register
-from qunguan.ingest.formats._qq import LINE_LIMIT, body_kind, local_time, split_sender
+from qunguan.ingest.formats._qq import body_kind, local_time, split_sender
+from qunguan.ingest.formats._reading import LINE_LIMIT
 from qunguan.ingest.formats.base import ChatFormat
 from qunguan.ingest.records import ChatRecord, Reject
 from qunguan.ingest.text import head_text

@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, TextIO
 
 from qunguan.ingest.formats import register
-from qunguan.ingest.formats._qq import LINE_LIMIT, body_kind, local_time, numbered_lines, split_sender
+from qunguan.ingest.formats._qq import SYSTEM_IDS, body_kind, local_time, split_sender
+from qunguan.ingest.formats._reading import LINE_LIMIT, numbered_lines
+from qunguan.ingest.formats._txt_sniff import text_verdict
 from qunguan.ingest.formats.base import ChatFormat
-from qunguan.ingest.records import ChatRecord, Reject
+from qunguan.ingest.records import CHINA, ChatRecord, Kind, Reject
 from qunguan.ingest.text import head_text, open_text
 
 # A header: date, an optional AM/PM token before or after the unpadded time, then the sender.
@@ -37,12 +39,6 @@ _HEADER = re.compile(
 _SEPARATOR = "=" * 64
 _BANNER_FIELD = re.compile(r"^消息(?P<field>分组|对象)[:：](?P<value>.*)$")
 _TITLE_LINE = re.compile(r"^消息记录[（(]此消息记录为文本格式")
-
-
-def looks_like_header(line: str) -> bool:
-    """Return True if ``line`` is a QQ PC export message header that names an ID (for sniffing)."""
-    match = _HEADER.match(line)
-    return match is not None and split_sender(match["who"])[1] is not None
 
 
 @dataclass
@@ -105,17 +101,16 @@ class _TextParser:
         # since most lines are message bodies.
         header = _HEADER.match(line) if line[:1].isdigit() else None
         if header is not None:
-            name, ident = split_sender(header["who"])
+            date, clock, who = header.groups()
+            name, ident = _sender(who)
             if ident is not None or self.with_ids is not True:
                 self.flush()
                 if self.with_ids is None:
                     self.with_ids = ident is not None
-                sent_at = local_time(header["date"], header["time"])
+                sent_at = _moment(date, clock)
                 if sent_at is None:
                     self.skipping = True
-                    self.out.append(
-                        Reject(lineno, f"消息头中的日期或时间无效：“{header['date']} {header['time']}”", line)
-                    )
+                    self.out.append(Reject(lineno, f"消息头中的日期或时间无效：“{date} {clock}”", line))
                     return
                 self.skipping = False
                 self.message = _Message(lineno, sent_at, name, ident)
@@ -142,6 +137,13 @@ class _TextParser:
         while start < len(body) and not body[start].strip():
             start += 1
         text = "\n".join(body[start:]) if start else "\n".join(body)
+        ident = message.ident
+        # Most messages are plain words: then ``body_kind`` would only say "text", after two
+        # regular expressions; only a body that could be anything else goes through it.
+        if ident not in SYSTEM_IDS and text and not any(mark in text for mark in _NOT_PLAIN) and text.strip():
+            kind: Kind = "text"
+        else:
+            kind = body_kind(ident, text)
         self.out.append(
             ChatRecord(
                 platform="qq",
@@ -149,8 +151,8 @@ class _TextParser:
                 sender_name=message.name,
                 text=text,
                 line=message.line,
-                kind=body_kind(message.ident, text),
-                sender_id=message.ident,
+                kind=kind,
+                sender_id=ident,
                 group_name=self.group,
             )
         )
@@ -175,12 +177,50 @@ def read_text(text: TextIO) -> Iterator[ChatRecord | Reject]:
         line = raw.rstrip("\r\n")
         if lineno == 1:
             line = line.lstrip("\ufeff")
+        # Two lines of three are a message's body (or the blank line after it): while a message
+        # is open and nothing is held back, a line that cannot be a header or a separator just
+        # joins the body — what ``feed`` would do, without its calls.
+        message = parser.message
+        if message is not None and not line[:1].isdigit() and parser.held is None and line != _SEPARATOR:
+            message.body.append(line)
+            continue
         feed(lineno, line)
         if out:
             yield from out
             out.clear()
     parser.finish()
     yield from out
+
+
+# What a body must contain to be anything but plain words (see ``_qq.body_kind``): a placeholder,
+# a recall notice or an offline-file notice.
+_NOT_PLAIN = ("[", "撤回", "离线文件", "你已下载文件")
+
+
+def _sender(who: str) -> tuple[str, str | None]:
+    """``_qq.split_sender``, with the common ``NAME(DIGITS)`` read without regular expressions."""
+    if who[-1:] == ")" and not who.startswith("【"):
+        at = who.rfind("(")
+        ident = who[at + 1 : -1]
+        if at >= 0 and 0 < len(ident) <= 13 and ident.isdecimal():
+            return who[:at].strip() or ident, ident
+    return split_sender(who)
+
+
+def _moment(date: str, clock: str) -> dt.datetime | None:
+    """``_qq.local_time``, with a 24-hour ``H:MM:SS`` (no AM/PM marker) read without a regular expression."""
+    if clock[:1].isdigit() and clock[-1:].isdigit():
+        hour, minute, second = clock.split(":")
+        try:
+            year, month, day = date.split("-")
+            if int(minute) > 59 or int(second) > 59:
+                return None
+            return dt.datetime(
+                int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=CHINA
+            )
+        except ValueError:
+            return None
+    return local_time(date, clock)
 
 
 @register
@@ -192,16 +232,9 @@ class QQPCText(ChatFormat):
 
     @classmethod
     def sniff(cls, head: bytes, filename: str) -> bool:
-        text = head_text(head)
-        start = text.lstrip()
-        if _TITLE_LINE.match(start):
-            return True
-        if re.search(r"^={64}\r?\n消息(?:分组|对象)[:：]", text, re.MULTILINE):
-            return True
-        # A conversation cut out of an export: the first line must be a header with an ID, which
-        # keeps out other tools' text exports whose headers are "DATE TIME NAME" alone.
-        first = next((line for line in start.splitlines() if line.strip()), "")
-        return looks_like_header(first.strip())
+        # The title, a banner, or the clocks and IDs of the headers (``_txt_sniff`` weighs them
+        # against MemoTrace's TXT, whose headers look alike).
+        return text_verdict(head_text(head)) == cls.name
 
     def read(self, stream: BinaryIO) -> Iterator[ChatRecord | Reject]:
         # One line at a time, so memory stays flat on multi-gigabyte "export all" files.
