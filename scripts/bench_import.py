@@ -1,12 +1,21 @@
 """Benchmark chat imports end to end: read, de-duplicate, store and audit, into a fresh database.
 
     python scripts/bench_import.py [--n 1000000] [--database-url URL] [--keep DIR]
+                                   [--unique-texts] [--digest]
 
 Generates a QQ PC .txt export and a MemoTrace CSV of ``--n`` messages each (the benchmark
 corpus of ``qunguan.audit.corpus``: notices, replies, chit-chat, a few percent with personal
 data), then imports both with ``do_import_chat_file`` into an empty database — SQLite in a
 temporary data directory unless ``--database-url`` names another (e.g. PostgreSQL) — and prints
 messages/s, MB/s and the peak memory of the process.
+
+The corpus repeats its texts (short replies such as 收到 and 好的 most of all), and the audit
+engine remembers the findings of a short text it has seen; ``--unique-texts`` appends a counter
+to every message (`` #1234``) so that no two texts are alike and that cache never hits: the
+figure for a stream of distinct messages. The run prints how often the engine's result cache
+hit. ``--digest`` prints a SHA-256 over every stored finding (message fingerprint, category,
+rule, start, end, severity, evidence, score to three places, explanation) in a stable order:
+a change that should only make the import faster must leave it as it was.
 """
 
 from __future__ import annotations
@@ -14,13 +23,16 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import hashlib
 import os
 import random
 import resource
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -35,9 +47,18 @@ def senders(n: int, rng: random.Random) -> list[tuple[str, str]]:
     return [(f"{10001000 + i}", rng.choice(family) + rng.choice(given) + rng.choice(given)) for i in range(n)]
 
 
-def write_qq_txt(path: Path, n: int, seed: int) -> None:
+def texts(n: int, seed: int, unique: bool) -> Iterator[str]:
+    """Yield the ``n`` corpus messages; with ``unique``, each with its own counter appended."""
     from qunguan.audit.corpus import generate
 
+    if not unique:
+        yield from generate(n, seed=seed)
+        return
+    for i, text in enumerate(generate(n, seed=seed), start=1):
+        yield f"{text} #{i}"
+
+
+def write_qq_txt(path: Path, n: int, seed: int, unique: bool = False) -> None:
     rng = random.Random(seed)
     people = senders(200, rng)
     when = dt.datetime(
@@ -47,15 +68,13 @@ def write_qq_txt(path: Path, n: int, seed: int) -> None:
         fh.write("消息记录（此消息记录为文本格式，不支持重新导入）\r\n\r\n")
         fh.write("=" * 64 + "\r\n消息分组:我的QQ群\r\n" + "=" * 64 + "\r\n")
         fh.write("消息对象:基准测试工作群\r\n" + "=" * 64 + "\r\n\r\n")
-        for text in generate(n, seed=seed):
+        for text in texts(n, seed, unique):
             when += dt.timedelta(seconds=rng.randrange(1, 40))
             uid, name = rng.choice(people)
             fh.write(f"{when:%Y-%m-%d} {when.hour}:{when:%M:%S} {name}({uid})\r\n{text}\r\n\r\n")
 
 
-def write_memotrace_csv(path: Path, n: int, seed: int) -> None:
-    from qunguan.audit.corpus import generate
-
+def write_memotrace_csv(path: Path, n: int, seed: int, unique: bool = False) -> None:
     rng = random.Random(seed)
     people = [(f"wxid_{uid}", name) for uid, name in senders(200, rng)]
     when = dt.datetime(2024, 9, 2, 8, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -65,7 +84,7 @@ def write_memotrace_csv(path: Path, n: int, seed: int) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(header.split(","))
-        for i, text in enumerate(generate(n, seed=seed), start=1):
+        for i, text in enumerate(texts(n, seed, unique), start=1):
             when += dt.timedelta(seconds=rng.randrange(1, 40))
             wxid, name = rng.choice(people)
             out.writerow(
@@ -79,6 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20240902)
     parser.add_argument("--database-url", help="database to import into (default: a fresh SQLite file)")
     parser.add_argument("--keep", type=Path, help="keep the data directory here instead of a temporary one")
+    parser.add_argument(
+        "--unique-texts", action="store_true", help="append a counter to every text: no text repeats"
+    )
+    parser.add_argument(
+        "--digest", action="store_true", help="print a SHA-256 of all stored findings (after the timed run)"
+    )
     args = parser.parse_args(argv)
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="qunguan-bench-import-"))
@@ -109,8 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         (work / "memotrace.csv", write_memotrace_csv, wechat),
     ]
     for path, writer, _ in files:
-        writer(path, args.n, args.seed)
-    auditor()  # lexicons and models load once, before the clock starts
+        writer(path, args.n, args.seed, args.unique_texts)
+    engine = auditor()  # lexicons and models load once, before the clock starts
+    audit_time = _time_audit()
     print(f"database     : {connection.vendor} ({connection.settings_dict['NAME']})")
     total_messages = 0
     total_cpu = total_wall = 0.0
@@ -133,7 +159,64 @@ def main(argv: list[str] | None = None) -> int:
         f"overall      : {total_messages / total_wall:,.0f} msg/s wall, {total_messages / total_cpu:,.0f} msg/s CPU"
     )
     print(f"peak RSS     : {peak_mb:.0f} MB")
+    print(
+        f"audit        : {audit_time[0]:.1f} s CPU, {audit_time[0] * 1e6 / max(total_messages, 1):.1f} µs/message"
+    )
+    stats = getattr(engine, "cache_stats", None)
+    if stats is not None:
+        hits, scans = stats()
+        print(
+            f"audit cache  : {hits:,} of {scans:,} scans answered from the cache ({hits / max(scans, 1):.1%})"
+        )
+    if args.digest:
+        print(f"digest       : {findings_digest()}")
     return 0
+
+
+def _time_audit() -> list[float]:
+    """Wrap the import's audit step (``qunguan.chats.actions._audit``, once per batch) with a
+    clock; return the list whose one item sums its seconds (CPU time of the process: the
+    import runs on one thread, and CPU time holds up on a busy machine)."""
+    from qunguan.chats import actions as chat_actions
+
+    spent = [0.0]
+    inner = chat_actions._audit
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.process_time()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            spent[0] += time.process_time() - t0
+
+    chat_actions._audit = timed  # type: ignore[assignment]
+    return spent
+
+
+def findings_digest() -> str:
+    """Return a SHA-256 over every stored finding, in an order that does not depend on ids."""
+    from qunguan.chats.models import Finding
+
+    rows = Finding.objects.values_list(
+        "message__fingerprint",
+        "category",
+        "rule",
+        "start",
+        "end",
+        "severity",
+        "evidence",
+        "score",
+        "explanation",
+    )
+    lines = sorted(
+        repr((fp, cat, rule, start, end, int(sev), evidence, round(score, 3), explanation))
+        for fp, cat, rule, start, end, sev, evidence, score, explanation in rows.iterator(chunk_size=5000)
+    )
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8", "surrogatepass"))
+        digest.update(b"\n")
+    return f"{digest.hexdigest()} ({len(lines):,} findings)"
 
 
 if __name__ == "__main__":

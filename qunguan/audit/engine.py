@@ -20,6 +20,11 @@ and the engine checks these conditions cheapest first, each at most once per mes
 Conversation detectors (``needs_context``) are skipped for a message without a group and a
 timestamp. Normalisation is lazy (``Document.normalized``): a message that passes no
 character condition is never normalised.
+
+Short texts repeat (收到, 好的, 辛苦了), so ``Auditor.scan`` remembers the findings of a short
+text. With a conversation window (an import, the bot gateway) only the message-level part is
+remembered: the conversation detectors must see every message, and run on each one, reading
+what they need of the text (its normalised form, its chatter probability) from the cache too.
 """
 
 from __future__ import annotations
@@ -54,10 +59,18 @@ _ASCII_DIGIT = re.compile("[0-9]")
 ScanInput = str | tuple[str, MessageContext | None]
 
 # The result cache (``Auditor.scan``): texts of at most CACHE_MAX_CHARS characters, at most
-# 2 × CACHE_SIZE of them per plan (a few MB at most). Longer texts — notices with their dates,
-# times and meeting numbers — rarely repeat verbatim and are scanned every time.
+# 2 × CACHE_SIZE of them per plan (a few MB at most; groups whose policy has no overrides share
+# one plan). Longer texts — notices with their dates, times and meeting numbers — rarely repeat
+# verbatim and are scanned every time.
 CACHE_SIZE = 16_384
 CACHE_MAX_CHARS = 48
+
+# What the cache remembers of a text scanned with a conversation window, besides its findings:
+# (normalised text, offsets, the values named by the conversation detectors' ``text_memo``).
+_Memo = tuple[str, Sequence[int], tuple[Any, ...]]
+# One cached text: its message-level findings (tuples: shared, never changed) and, once it was
+# scanned with a conversation window, its memo.
+_Cached = tuple[tuple[Finding, ...], _Memo | None]
 
 # When one detector runs, once its character condition holds: (detector, min_digits,
 # min_digit_cluster, its regex, the slot of its phrases in the plan's PhraseIndex or -1). A
@@ -82,10 +95,15 @@ class _Plan:
     gates: tuple[_Gate, ...]  # indexed like ``detectors``
     # (mask << 1 | has context) → the gates to check: memoised, a handful of keys occur.
     selected: dict[int, tuple[_Gate, ...]] = field(default_factory=dict)
-    # Results of short texts scanned without a conversation window (see ``Auditor.scan``):
-    # two generations, each of at most ``Auditor.cache_size`` texts. Tuples: shared, never changed.
-    recent: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
-    older: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
+    # The conversation detectors (they run on every message with a window, cached or not) and
+    # the names of the per-text values they keep in a document (``text_memo``); None when one
+    # of them has a prefilter condition, and contextual scans are then never cached.
+    conversation: tuple[Detector, ...] | None = ()
+    memo_names: tuple[str, ...] = ()
+    # Message-level results of short texts (see ``Auditor.scan``): two generations, each of at
+    # most ``Auditor.cache_size`` texts.
+    recent: dict[str, _Cached] = field(default_factory=dict)
+    older: dict[str, _Cached] = field(default_factory=dict)
 
     def select(self, key: int) -> tuple[_Gate, ...]:
         """Return the gates of the detectors whose character condition the mask in ``key`` meets.
@@ -153,6 +171,13 @@ class Auditor:
             self._instances[name] = cls.from_policy(self.policy)
         self._plans: dict[str | None, _Plan] = {}
         self._base = self._plan(None)
+        # Scans with a conversation window, and how many of them the cache answered.
+        self._context_scans = 0
+        self._context_hits = 0
+
+    def cache_stats(self) -> tuple[int, int]:
+        """Return (cache hits, scans) of the scans made with a conversation window so far."""
+        return self._context_hits, self._context_scans
 
     @property
     def detector_names(self) -> list[str]:
@@ -169,6 +194,10 @@ class Auditor:
         if plan is not None:
             return plan
         policy = self.policy.for_group(group)
+        if policy is self.policy and group is not None:
+            # No overrides for this group: the default plan, and its cache, serve it.
+            plan = self._plans[group] = self._plan(None)
+            return plan
         untriggered: list[Detector] = []
         triggered: list[Detector] = []
         for name, det in self._instances.items():
@@ -220,6 +249,15 @@ class Auditor:
         char_re = re.compile(
             f"[{triggers.pattern[1:-1] if triggers else ''}{special_class_body()}{non_ascii_digit_class_body()}]"
         )
+        conversation: tuple[Detector, ...] | None = tuple(d for d in detectors if d.needs_context)
+        if any(
+            g[0].needs_context and (bit or g[1] or g[2] or g[3] or g[4] >= 0)
+            for g, bit in zip(gates, bits, strict=True)
+        ):
+            conversation = None  # (a conversation detector with a condition: not the shipped ones)
+        memo_names = tuple(
+            dict.fromkeys(name for d in detectors if d.needs_context for name in getattr(d, "text_memo", ()))
+        )
         plan = _Plan(
             policy=policy,
             detectors=detectors,
@@ -234,6 +272,8 @@ class Auditor:
             if phrase_sets
             else None,
             gates=tuple(gates),
+            conversation=conversation,
+            memo_names=memo_names,
         )
         self._plans[group] = plan
         return plan
@@ -253,27 +293,113 @@ class Auditor:
             key = context.group is not None and context.timestamp is not None
         if not text:
             return []
-        if key or len(text) > CACHE_MAX_CHARS or not self.cache_size:
-            return self._scan(text, context, plan, key)
+        if key:
+            self._context_scans += 1
+            if plan.conversation:
+                if len(text) > CACHE_MAX_CHARS or not self.cache_size or context is None:
+                    return self._scan(text, context, plan, key)
+                return self._scan_in_context(text, context, plan)
+            if plan.conversation is None:
+                return self._scan(text, context, plan, key)
+            # (No conversation detector in this policy: the window changes nothing.)
+        if len(text) > CACHE_MAX_CHARS or not self.cache_size:
+            return self._scan(text, context, plan, 0)
         # A short message scanned without a conversation window: its findings depend on the
         # text and the plan alone, and the same short replies (收到, 好的, 辛苦了) make up most
         # of a group's traffic. Two generations of at most ``cache_size`` texts each: a hit in
         # the older one moves up, and the older one is dropped whole when the newer one is full.
         hit = plan.recent.get(text)
         if hit is not None:
-            return list(hit)
+            if key:
+                self._context_hits += 1
+            return list(hit[0])
         hit = plan.older.get(text)
-        found = list(hit) if hit is not None else self._scan(text, context, plan, 0)
+        if hit is not None:
+            if key:
+                self._context_hits += 1
+            found = list(hit[0])
+        else:
+            found = self._scan(text, context, plan, 0)
+            hit = (tuple(found), None)
         if len(plan.recent) >= self.cache_size:
             plan.older = plan.recent
             plan.recent = {}
-        plan.recent[text] = hit if hit is not None else tuple(found)
+        plan.recent[text] = hit
         return found
 
-    def _scan(self, text: str, context: MessageContext | None, plan: _Plan, key: int) -> list[Finding]:
+    def _scan_in_context(self, text: str, context: MessageContext, plan: _Plan) -> list[Finding]:
+        """Return ``scan``'s result for a short ``text`` with a conversation window.
+
+        The message-level findings come from the cache (or a scan without the window, then
+        remembered); the conversation detectors run on every message, on a document that
+        carries the cached normal form and per-text values (``text_memo``). Only when one of
+        them reports does the message get a full scan that merges both, in the order and with
+        the masking of a scan without the cache — so the cache never changes a result.
+        """
+        hit = plan.recent.get(text)
+        fresh = hit is None  # (a hit in the older generation moves up, as in ``scan``)
+        if hit is None:
+            hit = plan.older.get(text)
+        if hit is not None:
+            self._context_hits += 1
+        memo = hit[1] if hit is not None else None
+        if memo is not None:
+            doc = Document.normalized_as(text, context, memo[0], memo[1])
+            slots = doc.__dict__
+            for name, value in zip(plan.memo_names, memo[2], strict=True):
+                if value is not None:
+                    slots[name] = value
+        elif hit is not None:  # known from a scan without a window
+            doc = Document(text, context)
+        else:
+            # Not known: the message-level scan first, and the conversation detectors read the
+            # document it made (normalised once, n-grams made once), if it made one.
+            made: list[Document] = []
+            findings = tuple(self._scan(text, context, plan, 0, made=made))
+            doc = made[0] if made else Document(text, context)
+        reported: dict[Detector, list[Finding]] | None = None
+        for detector in plan.conversation or ():
+            found = list(detector.scan(doc))
+            if found:
+                if reported is None:
+                    reported = {}
+                reported[detector] = found
+        if hit is None or memo is None:
+            if hit is not None:
+                findings = hit[0]
+            norm = doc.normalized
+            slots = doc.__dict__
+            values = tuple(slots.get(name) for name in plan.memo_names)
+            # (A text that normalisation leaves alone is kept once.)
+            hit = (findings, (text if norm == text else norm, doc.offsets, values))
+            fresh = True
+        if fresh:
+            if len(plan.recent) >= self.cache_size:
+                plan.older = plan.recent
+                plan.recent = {}
+            plan.recent[text] = hit
+        if reported is None:
+            return list(hit[0])
+        # A conversation finding (rare): merged the way a scan without the cache merges it.
+        return self._scan(text, context, plan, 1, reported, doc)
+
+    def _scan(
+        self,
+        text: str,
+        context: MessageContext | None,
+        plan: _Plan,
+        key: int,
+        reported: dict[Detector, list[Finding]] | None = None,
+        shared: Document | None = None,
+        made: list[Document] | None = None,
+    ) -> list[Finding]:
         """Return ``scan``'s result for a non-empty ``text`` under ``plan``, without the cache.
 
         ``key`` is 1 when the conversation detectors run (a group and a timestamp), else 0.
+        ``reported`` holds what the conversation detectors already reported for this message:
+        they are not run again (they count every message they see). ``shared`` is the document
+        they read: the detectors here read it too (its normal form, its n-grams are made once).
+        The document made here, if one is, is appended to ``made``.
         """
         # ONE pass over the raw text finds the trigger characters of the detectors without
         # phrases, the characters normalisation would change and the non-ASCII digits.
@@ -308,6 +434,9 @@ class Auditor:
         matched: Sequence[list[Match[Any]]] | None = None
         found: list[Finding] = []
         for detector, min_digits, min_cluster, regex, slot in gates:
+            if reported is not None and detector.needs_context:
+                found.extend(reported.get(detector, ()))
+                continue
             if min_digits or min_cluster:
                 if ndigits < min_digits or ndigits < min_cluster:
                     continue  # (a cluster of n digits needs n digits)
@@ -333,7 +462,10 @@ class Auditor:
             if slot >= 0 and matched is not None and not matched[slot]:
                 continue  # none of its phrases occurs: it would find nothing
             if normalized is None:
-                normalized = _normalize_module.normalize(text, chars)
+                if shared is None:
+                    normalized = _normalize_module.normalize(text, chars)
+                else:
+                    normalized = (shared.normalized, shared.offsets)
             if matched is None and plan.phrases is not None:
                 if anchored:
                     encoded = encode(normalized[0])
@@ -346,7 +478,9 @@ class Auditor:
             if slot >= 0 and matched is not None and not matched[slot]:
                 continue  # none of its phrases occurs: it would find nothing
             if doc is None:
-                doc = Document.normalized_as(text, context, *normalized)
+                doc = Document.normalized_as(text, context, *normalized) if shared is None else shared
+                if made is not None:
+                    made.append(doc)
                 if plan.phrases is not None and matched is not None:
                     plan.phrases.attach(doc, encoded, matched)
             found.extend(detector.scan(doc))

@@ -85,6 +85,11 @@ def _lexicon_features(hits: list[tuple[int, int, int, float]]) -> set[str]:
     return out
 
 
+# Where ``OfftopicModelDetector.doc_probability`` keeps a document's chatter probability: a
+# value of the text alone, which the engine remembers with a cached text (``text_memo``).
+OFFTOPIC_MEMO = "_qunguan_offtopic"
+
+
 def doc_ngrams(doc: Document) -> set[str]:
     """Return the n-grams of ``doc.normalized``, computed once per document.
 
@@ -176,9 +181,9 @@ class OfftopicModelDetector(Detector):
     def doc_probability(self, doc: Document) -> float:
         """Return ``probability`` for a document, computed once per document (the burst rule reuses it)."""
         cache = doc.__dict__
-        p = cache.get("_qunguan_offtopic")
+        p = cache.get(OFFTOPIC_MEMO)
         if p is None:
-            p = cache["_qunguan_offtopic"] = self.probability(doc.normalized, doc_ngrams(doc))
+            p = cache[OFFTOPIC_MEMO] = self.probability(doc.normalized, doc_ngrams(doc))
         return p
 
     def scan(self, doc: Document) -> Iterator[Finding]:

@@ -19,11 +19,11 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import ClassVar
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar, Generic, TypeVar
 
 from qunguan.audit.detectors.base import Detector, Document
+from qunguan.audit.detectors.classifier import OFFTOPIC_MEMO
 from qunguan.audit.finding import Finding, Severity
 
 MAX_GROUPS = 5000
@@ -31,44 +31,114 @@ MAX_PER_GROUP = 400
 _MENTION = re.compile(r"@([^\s@，。,:：]{1,24})")
 
 
-@dataclass(slots=True)
-class _Entry:
-    t: float
-    sender: str
-    text: str
-    mentions: tuple[str, ...]
-    chat: bool = False
+# One message in a window: (time, sender, normalised text, @-mentions) for the harassment rule,
+# (time, sender, chatty) for the burst rule. Plain tuples: a message costs one small allocation.
+_Entry = tuple[float, str, str, tuple[str, ...]]
+_ChatEntry = tuple[float, str, bool]
 
 
-@dataclass(slots=True)
 class _Window:
-    entries: deque[_Entry] = field(default_factory=lambda: deque(maxlen=MAX_PER_GROUP))
-    # While a reported run of chatter goes on, no new burst finding: every chatty message of
-    # the run moves this on to its own time plus the window.
-    burst_until: float = float("-inf")
+    """The recent messages of one group, oldest first (at most ``MAX_PER_GROUP``).
+
+    Subclasses keep running summaries of the window up to date in ``push`` so that a rule
+    reads counts instead of walking the whole window on every message.
+    """
+
+    __slots__ = ("entries",)
+
+    def __init__(self) -> None:
+        self.entries: deque[Any] = deque()
 
 
-class _Windows:
+class _SenderWindow(_Window):
+    """A window that also keeps each sender's messages in it (the harassment rule counts those)."""
+
+    __slots__ = ("by_sender",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_sender: dict[str, deque[_Entry]] = {}
+
+    def push(self, entry: _Entry, cutoff: float) -> deque[_Entry]:
+        """Append ``entry``; drop the oldest when full, then every entry older than ``cutoff``.
+
+        Returns the sender's messages in the window, oldest first.
+        """
+        entries, by_sender = self.entries, self.by_sender
+        if len(entries) >= MAX_PER_GROUP:
+            self._drop(entries.popleft())
+        entries.append(entry)
+        mine = by_sender.get(entry[1])
+        if mine is None:
+            mine = by_sender[entry[1]] = deque()
+        mine.append(entry)
+        while entries and entries[0][0] < cutoff:
+            self._drop(entries.popleft())
+        return mine
+
+    def _drop(self, entry: _Entry) -> None:
+        # The window drops its oldest message: the oldest of its sender's too.
+        mine = self.by_sender[entry[1]]
+        mine.popleft()
+        if not mine:
+            del self.by_sender[entry[1]]
+
+
+class _ChatWindow(_Window):
+    """A window that also keeps its chatty messages and how many each sender wrote."""
+
+    __slots__ = ("burst_until", "chat_senders", "chats")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chats: deque[_ChatEntry] = deque()
+        self.chat_senders: dict[str, int] = {}
+        # While a reported run of chatter goes on, no new burst finding: every chatty message
+        # of the run moves this on to its own time plus the window.
+        self.burst_until = float("-inf")
+
+    def push(self, entry: _ChatEntry, cutoff: float) -> None:
+        """Append ``entry``; drop the oldest when full, then every entry older than ``cutoff``."""
+        entries = self.entries
+        if len(entries) >= MAX_PER_GROUP:
+            self._drop(entries.popleft())
+        entries.append(entry)
+        if entry[2]:
+            self.chats.append(entry)
+            self.chat_senders[entry[1]] = self.chat_senders.get(entry[1], 0) + 1
+        while entries and entries[0][0] < cutoff:
+            self._drop(entries.popleft())
+
+    def _drop(self, entry: _ChatEntry) -> None:
+        if entry[2]:
+            self.chats.popleft()
+            left = self.chat_senders[entry[1]] - 1
+            if left:
+                self.chat_senders[entry[1]] = left
+            else:
+                del self.chat_senders[entry[1]]
+
+
+_W = TypeVar("_W", bound=_Window)
+
+
+class _Windows(Generic[_W]):
     """Per-group message windows with LRU eviction of whole groups."""
 
-    def __init__(self, horizon: float) -> None:
+    def __init__(self, horizon: float, factory: Callable[[], _W]) -> None:
         self.horizon = horizon
-        self.groups: OrderedDict[str, _Window] = OrderedDict()
+        self.factory = factory
+        self.groups: OrderedDict[str, _W] = OrderedDict()
 
-    def push(self, group: str, entry: _Entry) -> _Window:
-        """Append ``entry`` to the group's window, drop entries older than the horizon; return it."""
+    def window(self, group: str) -> _W:
+        """Return the group's window (made now if new), as the most recently active group."""
         window = self.groups.get(group)
         if window is None:
-            window = self.groups[group] = _Window()
+            window = self.groups[group] = self.factory()
             if len(self.groups) > MAX_GROUPS:
                 self.groups.popitem(last=False)
         else:
             self.groups.move_to_end(group)
-        entries = window.entries
-        entries.append(entry)
-        cutoff = entry.t - self.horizon
-        while entries and entries[0].t < cutoff:
-            entries.popleft()
         return window
 
 
@@ -93,7 +163,9 @@ class HarassmentDetector(Detector):
     REPEAT_SECONDS: ClassVar[float] = 600.0  # … within this many seconds
 
     def __init__(self) -> None:
-        self._windows = _Windows(max(self.FLOOD_SECONDS, self.REPEAT_SECONDS))
+        self._horizon = max(self.FLOOD_SECONDS, self.REPEAT_SECONDS)
+        self._windows = _Windows(self._horizon, _SenderWindow)
+        self._min_count = min(self.FLOOD_COUNT, self.REPEAT_COUNT)
         self._lock = threading.Lock()
 
     def scan(self, doc: Document) -> Iterator[Finding]:
@@ -107,11 +179,13 @@ class HarassmentDetector(Detector):
         if extra := (doc.context.extra.get("mentions") if doc.context else None):
             mentions += tuple(str(m) for m in extra)
         with self._lock:
-            window = self._windows.push(group, _Entry(now, sender, text, mentions))
-            mine = [e for e in window.entries if e.sender == sender]
-        if not sender:
-            return
-        recent = sum(1 for e in mine if e.t >= now - self.FLOOD_SECONDS)
+            mine_now = self._windows.window(group).push((now, sender, text, mentions), now - self._horizon)
+            if not sender or (len(mine_now) < self._min_count and not mentions):
+                return  # too few messages for any rule (the counts below include this one)
+            # This sender's messages in the window, oldest first (a copy: the lock ends here).
+            mine = list(mine_now)
+        flood_from = now - self.FLOOD_SECONDS
+        recent = sum(1 for e in mine if e[0] >= flood_from)
         if recent >= self.FLOOD_COUNT:
             yield self._finding(
                 doc,
@@ -120,7 +194,8 @@ class HarassmentDetector(Detector):
                 f"同一成员{int(self.FLOOD_SECONDS)}秒内连续发送{recent}条消息，疑似刷屏。",
             )
         if len(text) >= 2:
-            same = sum(1 for e in mine if e.text == text and e.t >= now - self.REPEAT_SECONDS)
+            repeat_from = now - self.REPEAT_SECONDS
+            same = sum(1 for e in mine if e[2] == text and e[0] >= repeat_from)
             if same >= self.REPEAT_COUNT:
                 yield self._finding(
                     doc,
@@ -129,7 +204,7 @@ class HarassmentDetector(Detector):
                     f"同一成员短时间内重复发送相同内容{same}次，疑似骚扰刷屏。",
                 )
         for target in set(mentions):
-            count = sum(1 for e in mine if target in e.mentions and e.t >= now - self.REPEAT_SECONDS)
+            count = sum(1 for e in mine if target in e[3] and e[0] >= now - self.REPEAT_SECONDS)
             if count >= self.MENTION_COUNT:
                 yield self._finding(
                     doc,
@@ -165,12 +240,15 @@ class OfftopicBurstDetector(Detector):
     MIN_SENDERS: ClassVar[int] = 2  # … from at least this many senders …
     WINDOW_SECONDS: ClassVar[float] = 600.0  # … within ten minutes
     MIN_SHARE: ClassVar[float] = 0.6  # and most of the window is chit-chat
+    # The per-text value ``scan`` reads (the chatter probability, in ``doc.__dict__``): the
+    # engine remembers it with a cached text and hands it to the next document of that text.
+    text_memo: ClassVar[tuple[str, ...]] = (OFFTOPIC_MEMO,)
 
     def __init__(self) -> None:
         from qunguan.audit.detectors.classifier import OfftopicModelDetector
 
         self._model = OfftopicModelDetector()
-        self._windows = _Windows(self.WINDOW_SECONDS)
+        self._windows = _Windows(self.WINDOW_SECONDS, _ChatWindow)
         self._lock = threading.Lock()
 
     def scan(self, doc: Document) -> Iterator[Finding]:
@@ -181,20 +259,22 @@ class OfftopicBurstDetector(Detector):
         group, sender, now = where
         chat = self._model.doc_probability(doc) >= self.CHAT_PROBABILITY
         with self._lock:
-            window = self._windows.push(group, _Entry(now, sender, "", (), chat))
+            window = self._windows.window(group)
+            window.push((now, sender, chat), now - self.WINDOW_SECONDS)
             if not chat:
                 return
             if now < window.burst_until:
                 window.burst_until = now + self.WINDOW_SECONDS  # the reported run goes on
                 return
-            chats = [e for e in window.entries if e.chat]
-            senders = {e.sender for e in chats}
-            share = len(chats) / len(window.entries)
-            if len(chats) < self.MIN_MESSAGES or len(senders) < self.MIN_SENDERS or share < self.MIN_SHARE:
+            chats = len(window.chats)
+            senders = len(window.chat_senders)
+            share = chats / len(window.entries)
+            if chats < self.MIN_MESSAGES or senders < self.MIN_SENDERS or share < self.MIN_SHARE:
                 return
             window.burst_until = now + self.WINDOW_SECONDS
-        minutes = max(1, round((now - chats[0].t) / 60))
-        score = min(0.95, 0.8 + 0.02 * (len(chats) - self.MIN_MESSAGES))
+            first = window.chats[0][0]
+        minutes = max(1, round((now - first) / 60))
+        score = min(0.95, 0.8 + 0.02 * (chats - self.MIN_MESSAGES))
         evidence = doc.text if len(doc.text) <= 12 else doc.text[:12] + "…"
         yield Finding(
             "offtopic",
@@ -204,6 +284,6 @@ class OfftopicBurstDetector(Detector):
             len(doc.text),
             evidence,
             round(score, 3),
-            f"{len(senders)}名成员约{minutes}分钟内发送{len(chats)}条闲聊消息（截至本条），存在扎堆闲聊；"
+            f"{senders}名成员约{minutes}分钟内发送{chats}条闲聊消息（截至本条），存在扎堆闲聊；"
             "同一轮闲聊只提示这一次。",
         )
