@@ -255,8 +255,9 @@ WEB: dict[str, Rule] = {
         body=lambda w, side, role: {"kind": "oversize", "reason": "扩大成员范围", "max_members": "190"},
     ),
     "approval_attachment": scoped(SEE_APPROVAL),
-    # The steps answer refusals as a message on the detail page; who may take which step is
-    # proven through the API below. A comment is open to whoever sees the request.
+    # The steps answer refusals as a message on the detail page; who may take which step, of
+    # each kind, is played through the web forms in test_web_approvals_matrix.py against the
+    # API's rules below. A comment is open to whoever sees the request.
     "approval_step": scoped(
         SEE_APPROVAL, methods=("POST",), body=lambda w, side, role: {"body": "请补充材料"}
     ),
@@ -492,6 +493,26 @@ API: dict[str, Rule] = {
     "POST /api/campaigns/filings/{filing_id}/return": scoped(
         SEE_FILING, BOTH_SIDES_SUPERVISOR, methods=("POST",), body=lambda w, side, role: {"comment": "请补充"}
     ),
+    # 宣传部 alone opens and closes a campaign and exports its summary (campaign_open, campaign_close,
+    # campaign_summary); the liaisons fill in their filing (campaign_entry, campaign_confirm_all,
+    # campaign_add_groups, campaign_scan); whoever sees a filing downloads its scan and its form.
+    "POST /api/campaigns": Rule(
+        methods=("POST",),
+        gate=SUPERVISOR,
+        body=lambda w, side, role: {"year": 2099, "deadline": "2099-03-10"},
+    ),
+    "POST /api/campaigns/{campaign_id}/close": scoped(SEE_CAMPAIGN, BOTH_SIDES_SUPERVISOR, methods=("POST",)),
+    "GET /api/campaigns/{campaign_id}/summary.xlsx": scoped(SEE_CAMPAIGN, BOTH_SIDES_SUPERVISOR),
+    "POST /api/campaigns/filings/{filing_id}/entries/{entry_id}": scoped(
+        SEE_FILING, MANAGE, methods=("POST",), body=lambda w, side, role: {"purpose": "教学通知与答疑"}
+    ),
+    "POST /api/campaigns/filings/{filing_id}/confirm-all": scoped(SEE_FILING, MANAGE, methods=("POST",)),
+    "POST /api/campaigns/filings/{filing_id}/add-groups": scoped(SEE_FILING, MANAGE, methods=("POST",)),
+    "POST /api/campaigns/filings/{filing_id}/scan": scoped(
+        SEE_FILING, MANAGE, methods=("POST",), upload=lambda: {"scan": pdf("登记表.pdf")}
+    ),
+    "GET /api/campaigns/filings/{filing_id}/scan": scoped(SEE_FILING),
+    "GET /api/campaigns/filings/{filing_id}/export.{fmt}": scoped(SEE_FILING),
     # QQ机器人: bots scoped by the groups the caller sees; the sanction list is 宣传部's alone.
     "GET /api/bots": Rule(),
     "GET /api/sanctions": Rule(gate=SUPERVISOR),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -98,6 +100,11 @@ def test_liaison_corrects_uploads_and_submits_through_the_pages(cast, client_for
     download = client.get(reverse("campaign_scan_download", args=[filing.pk]))
     assert download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content) == PDF
+    download.close()
+
+    Path(filing.scan.path).unlink()  # lost from disk (a restore without the uploads folder)
+    lost = client.get(reverse("campaign_scan_download", args=[filing.pk]))
+    assert lost.status_code == 404
 
 
 def test_supervisor_returns_then_accepts_through_the_pages(cast, client_for):

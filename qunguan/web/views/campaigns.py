@@ -284,8 +284,12 @@ def campaign_scan_download(request: HttpRequest, filing_id: int) -> FileResponse
     if not filing.scan:
         raise Http404("尚未上传签字盖章的登记表。")
     filename = f"{filing.unit.name}-{filing.campaign.year}年度备案登记表-签字盖章.{filing.scan_type}"
+    try:
+        handle = filing.scan.open("rb")
+    except FileNotFoundError:
+        raise Http404("签字盖章的登记表文件已丢失，请重新上传。") from None
     return FileResponse(
-        filing.scan.open("rb"),
+        handle,
         as_attachment=True,
         filename=filename,
         content_type=SCAN_TYPES.get(filing.scan_type, "application/octet-stream"),
