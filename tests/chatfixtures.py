@@ -82,7 +82,7 @@ def chat_data_dir(settings: Any, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def fresh_auditor() -> Iterator[None]:
+def fresh_auditor(shared_phrase_skeletons: None) -> Iterator[None]:
     """Give the test its own auditor: the import's auditor is process-wide, and its conversation
     detectors (harassment, off-topic bursts) remember earlier messages of a group, so an import in
     one test would otherwise colour the findings of the next test on the same worker."""

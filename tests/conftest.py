@@ -14,7 +14,8 @@ one 作曲系 group, and an outsider with no role at all.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from qunguan.accounts.actions import do_create_user, do_grant_role
 from qunguan.accounts.models import Role, User
 from qunguan.registry import actions
 from qunguan.registry.models import Group, Person, Unit
+from tests.rowsnapshot import RowSnapshot, settings_fingerprint
 
 PASSWORD = "correct-horse-battery-staple-9"
 
@@ -126,9 +128,71 @@ def build_cast() -> Cast:
     )
 
 
+# The cast's rows as the actions wrote them, per settings fingerprint (see tests/rowsnapshot.py).
+_cast_snapshots: dict[str, tuple[RowSnapshot, dict[str, tuple[type[Any], Any]]]] = {}
+
+
+def _cast_keys(cast: Cast) -> dict[str, tuple[type[Any], Any]]:
+    return {f.name: (type(v), v.pk) for f in fields(Cast) for v in [getattr(cast, f.name)]}
+
+
+def _cast_from(keys: dict[str, tuple[type[Any], Any]]) -> Cast:
+    """The cast's objects read fresh from the database: a test may change its copies at will."""
+    wanted: dict[type[Any], list[Any]] = {}
+    for model, pk in keys.values():
+        wanted.setdefault(model, []).append(pk)
+    found = {model: model.objects.in_bulk(pks) for model, pks in wanted.items()}
+    return Cast(**{name: found[model][pk] for name, (model, pk) in keys.items()})
+
+
+def fixed_cast() -> Cast:
+    """Return the cast: built through the actions, or a copy of the rows an earlier build wrote.
+
+    The copy is used where it is exactly what a build would write now (tests/rowsnapshot.py):
+    same settings, empty tables, a recent build.
+    """
+    fingerprint = settings_fingerprint()
+    known = _cast_snapshots.get(fingerprint)
+    if known is not None and known[0].fresh(fingerprint) and known[0].replay():
+        return _cast_from(known[1])
+    built, snapshot = RowSnapshot.take(build_cast, fingerprint)
+    if len(_cast_snapshots) > 8:  # settings that change in every test: keep memory bounded
+        _cast_snapshots.clear()
+    if snapshot is not None:
+        _cast_snapshots[fingerprint] = (snapshot, _cast_keys(built))
+    return _cast_from(_cast_keys(built))
+
+
 @pytest.fixture
 def cast(db: Any) -> Cast:
-    return build_cast()
+    return fixed_cast()
+
+
+# Phrase-set skeletons built so far in this process: (class, phrases) -> prefilter.
+_skeletons: dict[tuple[type[Any], frozenset[str]], Any] = {}
+
+
+@pytest.fixture
+def shared_phrase_skeletons(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For this test, build each phrase set's skeleton prefilter once per process, not once per auditor.
+
+    Tests that need an auditor with no memory of earlier tests (``fresh_auditor``) build a new
+    one each time, and the prefilter over every lexicon phrase is most of that cost (a quarter of
+    a second). ``PhraseSkeleton.build`` depends only on the set of phrases it is given and the
+    prefilter never changes after it is built, so auditors may share it; their detectors, plans
+    and conversation windows stay their own.
+    """
+    from qunguan.audit.skeleton import PhraseSkeleton
+
+    build = PhraseSkeleton.build.__func__  # type: ignore[attr-defined]
+
+    def build_once(cls: type[PhraseSkeleton], phrases: Iterable[str]) -> PhraseSkeleton:
+        key = (cls, frozenset(phrases))
+        if key not in _skeletons:
+            _skeletons[key] = build(cls, key[1])
+        return _skeletons[key]  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(PhraseSkeleton, "build", classmethod(build_once))
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from qunguan.gateway.server import Gateway, GatewayConfig
-from tests.conftest import Cast, build_cast
+from tests.conftest import Cast, fixed_cast
 from tests.gateway.peer import Peer
 
 TOKEN = "test-gateway-token"
@@ -114,7 +114,7 @@ class RunningGateway:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_auditors() -> Iterator[None]:
+def _fresh_auditors(shared_phrase_skeletons: None) -> Iterator[None]:
     """Each test gets its own auditors: their conversation detectors remember a group's earlier
     messages (flooding, repeats), so one test's messages would colour the next test's findings."""
     from qunguan.chats.actions import auditor
@@ -129,7 +129,7 @@ def _fresh_auditors() -> Iterator[None]:
 
 @pytest.fixture
 def live_cast(transactional_db: Any) -> Cast:
-    return build_cast()
+    return fixed_cast()
 
 
 @pytest.fixture

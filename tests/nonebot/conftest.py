@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cast, build_cast
+from tests.conftest import Cast, fixed_cast
 from tests.gateway.peer import Peer
 
 TOKEN = "test-nonebot-token"
@@ -72,7 +72,7 @@ class RunningBot:
 
 @pytest.fixture
 def live_cast(transactional_db: Any) -> Cast:
-    return build_cast()
+    return fixed_cast()
 
 
 @pytest.fixture
