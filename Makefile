@@ -33,7 +33,8 @@ PYTEST := bash scripts/pytest_ok5.sh $(BIN)/python -m pytest
 POSTGRES_TEST_DIRS := $(wildcard tests/registry tests/web tests/api tests/cli tests/postgres \
 	tests/approvals tests/campaigns tests/scheduler tests/notify tests/review tests/ops tests/sso tests/gateway \
 	tests/authz tests/uploads tests/unregistered tests/nonebot tests/chats/test_retention.py \
-	tests/chats/test_import_storage.py tests/faults/test_read_only_postgres.py)
+	tests/chats/test_import_storage.py tests/chats/test_import_heartbeat.py tests/faults/test_read_only_postgres.py \
+	tests/privacy/test_backup_encryption.py tests/scale)
 
 test-sqlite: install
 	$(PYTEST) -m "not browser and not postgres" -n 2

@@ -193,6 +193,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded files (signed scans, rules documents, rosters) hold personal data: readable by the
+# service account only (Django's default would be 644 and a 755 folder).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 QUNGUAN_MAX_UPLOAD_BYTES = int(os.environ.get("QUNGUAN_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 
@@ -264,6 +268,13 @@ QUNGUAN_FILING_SCAN_MAX_BYTES = int(os.environ.get("QUNGUAN_FILING_SCAN_MAX_BYTE
 QUNGUAN_CHAT_UPLOAD_MAX_BYTES = int(os.environ.get("QUNGUAN_CHAT_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 if QUNGUAN_CHAT_UPLOAD_MAX_BYTES < 1:
     raise ImproperlyConfigured("QUNGUAN_CHAT_UPLOAD_MAX_BYTES: expected a positive number of bytes")
+# Seconds after its last heartbeat (written with every stored batch) that a running chat import
+# counts as cut off on any host; on its own host a dead process counts at once. Default 300.
+QUNGUAN_IMPORT_STALE_SECONDS = int(os.environ.get("QUNGUAN_IMPORT_STALE_SECONDS", "300"))
+if QUNGUAN_IMPORT_STALE_SECONDS < 10:
+    raise ImproperlyConfigured(
+        f"QUNGUAN_IMPORT_STALE_SECONDS={QUNGUAN_IMPORT_STALE_SECONDS}: expected a number of seconds, at least 10"
+    )
 # Days a stored chat message keeps its text (消息保留期限); after that the daily job
 # `retention_purge` empties the text and marks the message purged, while findings and cases keep
 # their masked evidence. 0 keeps messages forever. Default 180.
@@ -379,6 +390,9 @@ if QUNGUAN_GATEWAY_MUTE_AFTER < 1 or QUNGUAN_GATEWAY_MUTE_MINUTES < 1 or QUNGUAN
 # Operations: /metrics answers a bearer token when one is set, else loopback requests only.
 QUNGUAN_METRICS_TOKEN = _env_secret("QUNGUAN_METRICS_TOKEN") or ""
 QUNGUAN_BACKUP_DIR = Path(os.environ.get("QUNGUAN_BACKUP_DIR") or DATA_DIR / "backups").resolve()
+# A key file makes `qunguan backup` encrypt its archives and `qunguan restore` decrypt them.
+_backup_key_file = os.environ.get("QUNGUAN_BACKUP_KEY_FILE", "").strip()
+QUNGUAN_BACKUP_KEY_FILE = Path(_backup_key_file) if _backup_key_file else None
 QUNGUAN_LOG_FORMAT = os.environ.get("QUNGUAN_LOG_FORMAT", "plain").strip() or "plain"
 if QUNGUAN_LOG_FORMAT not in {"plain", "json"}:
     raise ImproperlyConfigured(f"QUNGUAN_LOG_FORMAT={QUNGUAN_LOG_FORMAT!r}: expected 'plain' or 'json'")
@@ -390,7 +404,18 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "qunguan.ops.logs.JsonFormatter"},  # one JSON object a line
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": QUNGUAN_LOG_FORMAT}},
+    # Every handler masks ID, phone and bank card numbers (qunguan.ops.logs.PersonalDataFilter);
+    # tests/privacy fails for a handler without the filter.
+    "filters": {"personal_data": {"()": "qunguan.ops.logs.PersonalDataFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": QUNGUAN_LOG_FORMAT,
+            "filters": ["personal_data"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("QUNGUAN_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # Django's own handlers (its console and mail_admins) go: its records reach the root's
+    # masked console instead.
+    "loggers": {"axes": {"level": "WARNING"}, "django": {"handlers": [], "level": "INFO", "propagate": True}},
 }

@@ -13,7 +13,9 @@ above the target.
 
 The server is gunicorn as in ``deploy/systemd/qunguan-web.service`` (sync workers, ``--workers``),
 started with this process's environment (``QUNGUAN_DATA_DIR`` or ``DATABASE_URL``) and stopped
-at the end.
+at the end. Beside it runs what the scheduler unit runs for the pages: the ``checks_cache`` job
+(``qunguan tick --job checks_cache`` whenever it is due), which keeps the shared check result
+fresh so that no page request computes it, as in production; ``--no-scheduler`` leaves it out.
 """
 
 from __future__ import annotations
@@ -81,6 +83,32 @@ def start_server(workers: int) -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.5)
     proc.kill()
     raise SystemExit("网页服务在 120 秒内没有启动。")
+
+
+class ChecksCacheJob:
+    """Run the scheduler's ``checks_cache`` job whenever it is due, until stopped (as the unit does)."""
+
+    def __init__(self, every_s: float = 15.0) -> None:
+        self.every_s = every_s
+        self.stop = threading.Event()
+        self.runs = 0
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "qunguan.settings"}
+        cmd = [str(BIN / "python"), "-m", "qunguan", "tick", "--job", "checks_cache"]
+        while not self.stop.is_set():
+            subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, check=False)
+            self.runs += 1
+            self.stop.wait(self.every_s)
+
+    def __enter__(self) -> ChecksCacheJob:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=120)
 
 
 def login(url: str, username: str, password: str) -> requests.Session:
@@ -179,12 +207,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--liaison", default="scale-liaison")
     parser.add_argument("--password", default="scale-bench-2026")
     parser.add_argument("--target-ms", type=float, default=0, help="p95 目标（毫秒）；超出则退出码为 1")
+    parser.add_argument(
+        "--no-scheduler",
+        dest="scheduler",
+        action="store_false",
+        help="不在压测期间运行定时任务 checks_cache（默认运行，同生产环境）",
+    )
     args = parser.parse_args(argv)
     if args.url:
         return run(args, args.url.rstrip("/"))
     proc, url = start_server(args.workers)
     try:
-        return run(args, url)
+        if not args.scheduler:
+            return run(args, url)
+        with ChecksCacheJob():
+            return run(args, url)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -480,6 +480,7 @@ def generate(args: argparse.Namespace) -> None:
         "score",
         "explanation",
         "status",
+        "sent_at",
         "created_at",
     ]
     recent = stamp - dt.timedelta(days=30)
@@ -496,8 +497,9 @@ def generate(args: argparse.Namespace) -> None:
                     status = rng.choice(("dismissed", "dismissed", "confirmed", "escalated", "open"))
                 if status == "open":
                     open_findings.append(state["fid"])
+                sent = row[9]  # the finding's copy of its message's time (the queue's sort key)
                 finding_rows.append(
-                    (state["fid"], row[0], row[1], cat, rule, sev, 0, 2, ev, 0.9, expl, status, row[9])
+                    (state["fid"], row[0], row[1], cat, rule, sev, 0, 2, ev, 0.9, expl, status, sent, sent)
                 )
             yield row
 

@@ -13,8 +13,21 @@ from django.utils import timezone
 
 from qunguan.auditlog.events import AuditEvent
 from qunguan.auditlog.models import AuditChainHead, AuditLogEntry
+from qunguan.privacy_at_rest import mask_text, mask_values
 
 GENESIS = "0" * 64
+# Fields of before/after that hold a platform id (群号, QQ号, 微信号): they name the object of
+# the entry and are kept; an eleven-digit QQ number is not a phone number.
+PLATFORM_ID_FIELDS = frozenset(
+    {"account", "group", "group_account", "qq", "user_id", "platform_id", "self_id"}
+)
+
+
+def _masked(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return ``values`` with ID, phone and bank card numbers masked, platform ids kept."""
+    if values is None:
+        return None
+    return {k: v if k in PLATFORM_ID_FIELDS else mask_values(v) for k, v in values.items()}
 
 
 def _jsonable(value: Any) -> Any:
@@ -46,6 +59,8 @@ def append(
 
     Must run inside the caller's transaction (every action is atomic), so that the change
     and its log entry commit or roll back together. ``actor`` may be None for the system.
+    ID, phone and bank card numbers in ``summary``, ``before`` and ``after`` are masked
+    (``qunguan.privacy_at_rest``), whatever the caller passed.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit log append must run inside a transaction")
@@ -62,9 +77,10 @@ def append(
         object_type=object_type or "",
         object_id="" if object_id is None else str(object_id),
         unit_path=unit_path,
-        summary=summary[:500],
-        before=_jsonable(before),
-        after=_jsonable(after),
+        # No raw personal number enters the log (an announcement, a card, a note quoting one).
+        summary=mask_text(summary)[:500],
+        before=_jsonable(_masked(before)),
+        after=_jsonable(_masked(after)),
         prev_hash=head.last_hash,
     )
     entry.entry_hash = entry.compute_hash()

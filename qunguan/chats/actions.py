@@ -9,8 +9,11 @@ rejects file, and writes one audit-log entry for the whole import.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +34,8 @@ from qunguan.chats.models import ChatMessage, Finding, ImportBatch, ImportState,
 from qunguan.ingest import ChatRecord, Reject
 from qunguan.ingest import formats as chat_formats
 from qunguan.ingest.formats import FormatError
+from qunguan.ops.private_files import open_private, private_dir
+from qunguan.privacy_at_rest import mask_text
 from qunguan.registry import access
 from qunguan.registry.errors import OUT_OF_SCOPE, RegistryError
 from qunguan.registry.models import Group
@@ -133,7 +138,12 @@ class _GroupBinder:
 
 
 class _Rejects:
-    """The rejects file: one ``LINE<TAB>REASON<TAB>RAW`` line per unreadable part, opened lazily."""
+    """The rejects file: one ``LINE<TAB>REASON<TAB>RAW`` line per unreadable part, opened lazily.
+
+    The file is for a person fixing the export: the line number, the reason and the raw text
+    with ID, phone and bank card numbers masked (138****8000: enough to see what went wrong,
+    useless to anyone who copies the file), mode 600 in a folder of mode 700.
+    """
 
     def __init__(self, batch: ImportBatch) -> None:
         self.batch = batch
@@ -142,13 +152,13 @@ class _Rejects:
 
     def add(self, reject: Reject) -> None:
         if self._fh is None:
-            folder = Path(settings.DATA_DIR) / "rejects"
-            folder.mkdir(parents=True, exist_ok=True)
+            folder = private_dir(Path(settings.DATA_DIR) / "rejects")
             self.path = folder / f"{self.batch.pk:06d}-{Path(self.batch.file_name).name}.rejects.txt"
-            self._fh = self.path.open("w", encoding="utf-8")
-            self._fh.write("# 行号\t原因\t原文\n")
+            self._fh = open_private(self.path)
+            self._fh.write("# 行号\t原因\t原文（身份证号、电话、银行卡号已脱敏）\n")
         raw = reject.raw.replace("\r", "\\r").replace("\n", "\\n")[:REJECT_RAW_CHARS]
-        self._fh.write(f"{reject.line}\t{reject.reason}\t{raw}\n")
+        reason, raw = mask_text(reject.reason), mask_text(raw)
+        self._fh.write(f"{reject.line}\t{reason}\t{raw}\n")
 
     def close(self) -> None:
         if self._fh is not None:
@@ -189,12 +199,15 @@ def do_import_chat_file(
         format=reader_cls.name,
         group=group,
         started_by=actor if getattr(actor, "pk", None) else None,
+        host=this_host(),
+        pid=os.getpid(),
+        heartbeat_at=timezone.now(),
     )
     summary = ImportSummary(batch)
     binder = _GroupBinder(actor, group)
     rejects = _Rejects(batch)
     try:
-        with path.open("rb") as fh:
+        with path.open("rb") as fh, bulk.import_session(connections[ChatMessage.objects.db]):
             pending: list[ChatRecord] = []
             for item in reader_cls().read(fh):
                 if isinstance(item, Reject):
@@ -284,11 +297,26 @@ def _store_records(
     """
     result = StoredRecords()
     seen: dict[tuple[str, str], Sighting] = {}
-    unique: dict[str, ChatRecord] = {}
-    for record in records:
-        unique.setdefault(record.fingerprint(), record)
     connection = connections[ChatMessage.objects.db]
-    when = bulk.datetime_adapter(connection)
+    unique: dict[str, ChatRecord] = {}
+    stored_at: dict[str, Any] = {}  # fingerprint → sent_at as the database takes it
+    if connection.vendor == "sqlite":
+        # The UTC text SQLite stores (``2024-09-02 01:00:05``) also gives the fingerprint its
+        # second (``2024-09-02T01:00:05``): one time conversion a message instead of two.
+        utc = dt.UTC
+        for record in records:
+            at = record.sent_at.astimezone(utc).replace(tzinfo=None).isoformat(" ")
+            fingerprint = record.fingerprint(f"{at[:10]}T{at[11:19]}")
+            if fingerprint not in unique:
+                unique[fingerprint] = record
+                stored_at[fingerprint] = at
+    else:
+        when = bulk.datetime_adapter(connection)
+        for record in records:
+            fingerprint = record.fingerprint()
+            if fingerprint not in unique:
+                unique[fingerprint] = record
+                stored_at[fingerprint] = when(record.sent_at)
     batch_id = batch.pk if batch is not None else None
     with transaction.atomic():
         rows: list[tuple[Any, ...]] = []
@@ -310,7 +338,7 @@ def _store_records(
                     (record.message_id or "")[:64],
                     (record.sender_id or "")[:64],
                     record.sender_name[:100],
-                    when(record.sent_at),
+                    stored_at[fingerprint],
                     record.kind,
                     record.text,
                     record.recalled,
@@ -398,7 +426,10 @@ def _store(
             summary.unregistered[key] = summary.unregistered.get(key, 0) + count
         batch.stored += result.stored
         batch.findings += result.found
-        batch.save(update_fields=["read", "stored", "duplicates", "rejected", "findings"])
+        # The heartbeat rides on the counters' UPDATE that each batch writes anyway: no statement
+        # of its own, and a batch takes well under a second, far inside the stale threshold.
+        batch.heartbeat_at = timezone.now()
+        batch.save(update_fields=["read", "stored", "duplicates", "rejected", "findings", "heartbeat_at"])
 
 
 @dataclass(slots=True)
@@ -475,6 +506,7 @@ def _audit(
                 evidence[:200],
                 f.score,
                 f.explanation[:300],
+                record.sent_at,
             )
             rows.append(row)
             if messages is not None:
@@ -496,26 +528,76 @@ def _quote(redacted: str, finding: AuditFinding) -> str:
 INTERRUPTED = "导入进程意外终止（被强制结束、断电或宕机），已存入的消息保留；重新导入同一文件即可继续。"
 
 
-def do_close_interrupted_imports(actor: Any) -> int:
-    """Mark import batches left "running" by a killed import as failed; return how many.
+def this_host() -> str:
+    """Return the name this host gives itself, as import batches record it (at most 255 characters)."""
+    return socket.gethostname()[:255]
 
-    Call only when no import can be running (the import command knows it from its lock file);
-    each closed batch gets one audit entry, so the interruption is on record.
+
+def process_alive(pid: int) -> bool:
+    """Return whether a process with id ``pid`` runs on this host (one of another user counts too)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, but belongs to another user
+    return True
+
+
+def interrupted_imports(now: dt.datetime | None = None) -> list[ImportBatch]:
+    """Return the batches still marked running whose import is gone, oldest first.
+
+    A batch is gone when its heartbeat (or, for a batch from before heartbeats, its start) is
+    older than ``QUNGUAN_IMPORT_STALE_SECONDS`` — whichever host ran it — or when it was started
+    on this host by a process that no longer exists. A batch of another host with a fresh
+    heartbeat, or of a live process here, is left running: that import is still going.
+    """
+    now = now or timezone.now()
+    stale_before = now - dt.timedelta(seconds=settings.QUNGUAN_IMPORT_STALE_SECONDS)
+    here = this_host()
+    gone = []
+    running = (
+        ImportBatch.objects.filter(state=ImportState.RUNNING).select_related("group__unit").order_by("pk")
+    )
+    for batch in running:
+        last = batch.heartbeat_at or batch.started_at
+        if last < stale_before or (
+            batch.host == here and batch.pid is not None and not process_alive(batch.pid)
+        ):
+            gone.append(batch)
+    return gone
+
+
+def do_close_interrupted_imports(actor: Any, *, now: dt.datetime | None = None) -> int:
+    """Mark the import batches whose import was cut off as failed; return how many.
+
+    Which batches: see ``interrupted_imports`` — safe to call while other imports run, on this
+    host or others. Each closed batch gets one audit entry, so the interruption is on record.
     """
     closed = 0
-    for batch in ImportBatch.objects.filter(state=ImportState.RUNNING).select_related("group__unit"):
+    for batch in interrupted_imports(now):
         with transaction.atomic():
-            batch.state = ImportState.FAILED
-            batch.error = INTERRUPTED
-            batch.finished_at = timezone.now()
-            batch.save(update_fields=["state", "error", "finished_at"])
+            # Re-read under the transaction: the import may have finished since it was listed.
+            if not ImportBatch.objects.filter(pk=batch.pk, state=ImportState.RUNNING).update(
+                state=ImportState.FAILED, error=INTERRUPTED, finished_at=timezone.now()
+            ):
+                continue
+            batch.refresh_from_db(fields=["state", "error", "finished_at", "stored"])
             log.append(
                 actor=actor,
                 event=AuditEvent.CHATS_IMPORT_INTERRUPTED,
                 obj=batch,
                 unit_path=batch.group.unit.path if batch.group else "",
                 summary=f"导入聊天记录“{batch.file_name}”中断：已存入 {batch.stored} 条，重新导入同一文件即可继续",
-                after={"state": batch.state, "stored": batch.stored},
+                after={
+                    "state": batch.state,
+                    "stored": batch.stored,
+                    "host": batch.host,
+                    "pid": batch.pid,
+                    "heartbeat_at": batch.heartbeat_at.isoformat() if batch.heartbeat_at else None,
+                },
             )
         closed += 1
     return closed
@@ -545,5 +627,6 @@ __all__ = [
     "StoredRecords",
     "do_close_interrupted_imports",
     "do_import_chat_file",
+    "interrupted_imports",
     "store_records",
 ]

@@ -18,8 +18,10 @@ its transaction: a batch is stored whole or not at all.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db import models
@@ -54,6 +56,7 @@ FINDING_FIELDS = (
     "evidence",
     "score",
     "explanation",
+    "sent_at",  # the message's time (aware); adapted for the backend by ``insert_findings``
 )
 # Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535, and small
 # enough that one statement's text and parameter list stay a few hundred kilobytes.
@@ -83,10 +86,15 @@ class _Insert:
             self._defaults.append(f)
         self.width = len(columns)
         self.rows_per_statement = max(1, MAX_PARAMS // self.width)
+        # On SQLite the statement goes to the sqlite3 cursor itself, with its own "?" marks:
+        # Django's cursor would rewrite every "%s" of a statement of thousands of them with a
+        # regular expression on each call, a cost of several microseconds a row.
+        self._raw = connection.vendor == "sqlite"
+        mark = "?" if self._raw else "%s"
         # Table and column names come from the model, quoted by the backend; values are parameters.
         table = qn(model._meta.db_table)
         self._head = f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES "  # noqa: S608
-        self._row = "(" + ", ".join(["%s"] * self.width) + ")"
+        self._row = "(" + ", ".join([mark] * self.width) + ")"
         tail = ""
         if conflict is not None:
             tail += f" ON CONFLICT ({qn(by_attname[conflict].column)}) DO NOTHING"
@@ -121,17 +129,71 @@ class _Insert:
             return out
         extra = self._extra(connection)
         step = self.rows_per_statement
+        if self._raw:
+            connection.ensure_connection()
+            # Errors still reach the caller as Django's (DatabaseError …), as from any cursor.
+            with connection.wrap_database_errors:
+                cursor = connection.connection.cursor()
+                try:
+                    self._execute(cursor, rows, extra, step, out)
+                finally:
+                    cursor.close()
+            return out
         with connection.cursor() as cursor:
-            for at in range(0, len(rows), step):
-                chunk = rows[at : at + step]
-                params: list[Any] = []
+            self._execute(cursor, rows, extra, step, out)
+        return out
+
+    def _execute(
+        self,
+        cursor: Any,
+        rows: Sequence[tuple[Any, ...]],
+        extra: tuple[Any, ...],
+        step: int,
+        out: list[tuple[Any, ...]],
+    ) -> None:
+        for at in range(0, len(rows), step):
+            chunk = rows[at : at + step]
+            params: list[Any] = []
+            if extra:
                 for row in chunk:
                     params.extend(row)
                     params.extend(extra)
-                cursor.execute(self._sql(len(chunk)), params)
-                if self.returns:
-                    out.extend(cursor.fetchall())
-        return out
+            else:
+                for row in chunk:
+                    params.extend(row)
+            cursor.execute(self._sql(len(chunk)), params)
+            if self.returns:
+                out.extend(cursor.fetchall())
+
+
+# SQLite settings of the connection while an import runs (then put back). Neither touches
+# durability — ``synchronous`` stays as the settings make it (NORMAL under WAL): a larger page
+# cache keeps the message indexes in memory (the fingerprint index is written in random order,
+# and at a million messages it outgrows the default 2 MB cache), and checkpointing the WAL every
+# 64 MB instead of every 4 MB copies the same pages into the database file less often; the WAL
+# file grows to that size during an import and is reset after it.
+IMPORT_PRAGMAS = {"cache_size": -65536, "wal_autocheckpoint": 16384}
+
+
+@contextlib.contextmanager
+def import_session(connection: Any) -> Iterator[None]:
+    """Tune ``connection`` for a long run of batch inserts while the block runs (SQLite only)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    before = {name: raw.execute(f"PRAGMA {name}").fetchone()[0] for name in IMPORT_PRAGMAS}
+    for name, value in IMPORT_PRAGMAS.items():
+        raw.execute(f"PRAGMA {name} = {int(value)}")
+    try:
+        yield
+    finally:
+        # Not when the connection was closed meanwhile, and never hiding the import's own error.
+        if connection.connection is raw:
+            with contextlib.suppress(sqlite3.Error):
+                for name, value in before.items():
+                    raw.execute(f"PRAGMA {name} = {int(value)}")
 
 
 _PLANS: dict[str, tuple[_Insert, _Insert]] = {}
@@ -177,10 +239,55 @@ def insert_messages(connection: Any, rows: Sequence[tuple[Any, ...]]) -> dict[st
     already is left out.
     """
     messages, _ = _plans(connection)
-    return {str(fingerprint): int(pk) for fingerprint, pk in messages.run(connection, rows)}
+    if connection.vendor == "postgresql" and POSTGRES_COPY and rows:
+        stored = _copy_messages(connection, messages, rows)
+    else:
+        stored = messages.run(connection, rows)
+    return {str(fingerprint): int(pk) for fingerprint, pk in stored}
+
+
+# PostgreSQL: stream the rows with COPY into a temporary table, then move them with one
+# ``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING``. Parsing and planning a statement of
+# thousands of parameters costs the server more than COPY's plain rows (see docs/benchmarks.md).
+POSTGRES_COPY = True
+_LOAD_TABLE = "qunguan_message_load"
+
+
+def _copy_messages(connection: Any, plan: _Insert, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Store message rows through COPY and a temporary table; return ``(fingerprint, id)`` pairs."""
+    qn = connection.ops.quote_name
+    by_attname = {f.attname: f for f in ChatMessage._meta.concrete_fields}
+    columns = [qn(by_attname[name].column) for name in MESSAGE_FIELDS]
+    columns += [qn(f.column) for f in plan._defaults]
+    listed = ", ".join(columns)
+    table = qn(ChatMessage._meta.db_table)
+    load = qn(_LOAD_TABLE)
+    extra = plan._extra(connection)
+    with connection.cursor() as cursor:
+        # The load table has the message columns' types and no constraints; it lives as long as
+        # the session, and its rows never outlive the transaction (ON COMMIT DELETE ROWS).
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {load} ON COMMIT DELETE ROWS AS "  # noqa: S608
+            f"SELECT 0::integer AS ordinal, {listed} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY {load} (ordinal, {listed}) FROM STDIN") as copy:
+            write = copy.write_row
+            for ordinal, row in enumerate(rows):
+                write((ordinal, *row, *extra))
+        # In file order, so that ids follow the order of the export as they do on SQLite.
+        cursor.execute(
+            f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {load} ORDER BY ordinal "  # noqa: S608
+            f"ON CONFLICT ({qn(by_attname['fingerprint'].column)}) DO NOTHING "
+            f"RETURNING {qn(by_attname['fingerprint'].column)}, {qn(by_attname['id'].column)}"
+        )
+        stored: list[tuple[Any, ...]] = cursor.fetchall()
+        # A second call in the same transaction must not see these rows again.
+        cursor.execute(f"DELETE FROM {load}")  # noqa: S608
+    return stored
 
 
 def insert_findings(connection: Any, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert finding rows (``FINDING_FIELDS`` order)."""
+    """Insert finding rows (``FINDING_FIELDS`` order, ``sent_at`` last, an aware datetime)."""
     _, findings = _plans(connection)
-    findings.run(connection, rows)
+    when = datetime_adapter(connection)
+    findings.run(connection, [(*row[:-1], when(row[-1])) for row in rows])

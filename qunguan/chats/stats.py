@@ -78,7 +78,7 @@ def figures(findings: QuerySet[Finding]) -> Figures:
         for r in qs.values("status").annotate(n=Count("pk")).order_by("status")
     ]
     per_day = (
-        qs.annotate(day=TruncDate("message__sent_at"))
+        qs.annotate(day=TruncDate("sent_at"))
         .values("day", "category")
         .annotate(n=Count("pk"))
         .order_by("day")
@@ -146,7 +146,7 @@ def do_export_findings(user: Any, findings: QuerySet[Finding], *, filters: str =
     rows = (
         findings.select_related("message", "group__unit", "handled_by")
         .prefetch_related("message__findings")
-        .order_by("-severity", "-message__sent_at", "-pk")[:EXPORT_MAX_ROWS]
+        .order_by("-severity", "-sent_at", "-pk")[:EXPORT_MAX_ROWS]
     )
     count = 0
     for f in rows:

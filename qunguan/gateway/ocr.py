@@ -362,6 +362,7 @@ def _audit_text(message: ChatMessage, text: str) -> list[Finding]:
                 evidence=(PREFIX + evidence)[:200],
                 score=f.score,
                 explanation=f.explanation[:300],
+                sent_at=message.sent_at,
             )
         )
     return Finding.objects.bulk_create(rows)

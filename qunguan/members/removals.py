@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from qunguan.members.models import MatchStatus, Member, MemberSnapshot
+from qunguan.privacy_at_rest import mask_text
 
 COLUMNS = ("群名片", "昵称", "QQ号/微信号", "角色", "入群时间", "核验结果", "原因", "花名册人员")
 # Removal order: strangers first, then people of other units, then the ones to clarify.
@@ -44,7 +45,13 @@ def removal_members(snapshot: MemberSnapshot) -> list[Member]:
 
 
 def removal_rows(snapshot: MemberSnapshot, *, reveal: bool) -> list[dict[str, str]]:
-    """Return the removal list as rows keyed by ``COLUMNS``; ids and numbers masked unless ``reveal``."""
+    """Return the removal list as rows keyed by ``COLUMNS``; ids and numbers masked unless ``reveal``.
+
+    The page and the downloads show these same rows, so a file holds what its reader sees on
+    screen. Unless ``reveal``, an ID, phone or bank card number a member put in the card or
+    nickname (群名片 “张三 138…”) is masked too.
+    """
+    text = (lambda value: value) if reveal else mask_text
     rows = []
     for m in removal_members(snapshot):
         person = ""
@@ -53,13 +60,13 @@ def removal_rows(snapshot: MemberSnapshot, *, reveal: bool) -> list[dict[str, st
             person = f"{m.person.name}（{number}，{m.person.unit.name}）"
         rows.append(
             {
-                "群名片": m.card,
-                "昵称": m.nickname,
+                "群名片": text(m.card),
+                "昵称": text(m.nickname),
                 "QQ号/微信号": m.platform_id if reveal else mask_account(m.platform_id),
                 "角色": m.get_role_display(),
                 "入群时间": f"{timezone.localtime(m.joined_at):%Y-%m-%d %H:%M}" if m.joined_at else "",
                 "核验结果": m.get_status_display(),
-                "原因": m.reason,
+                "原因": text(m.reason),
                 "花名册人员": person,
             }
         )

@@ -12,7 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from qunguan.auditlog import log
 from qunguan.auditlog.events import AuditEvent
-from qunguan.ops import backup
+from qunguan.ops import backup, encryption
 from qunguan.registry import access
 from qunguan.registry.errors import RegistryError
 
@@ -22,19 +22,31 @@ def _require_operator(actor: Any) -> None:
         raise RegistryError("out_of_scope", "只有党委宣传部或服务器管理员可以备份、恢复和升级。")
 
 
-def do_backup(actor: Any, output: Path | None = None) -> backup.BackupSummary:
-    """Write a backup archive and record it; return the summary. Raises ``backup.BackupError``."""
+def do_backup(
+    actor: Any, output: Path | None = None, *, key_file: Path | None = None
+) -> backup.BackupSummary:
+    """Write a backup archive (encrypted with ``key_file``'s key when given) and record it; return the summary.
+
+    Raises ``backup.BackupError``, also for a key file that cannot be read or is too short
+    (checked before anything is written).
+    """
     _require_operator(actor)
-    summary = backup.create_backup(output)
+    try:
+        key = encryption.read_key(key_file) if key_file is not None else None
+    except encryption.EncryptionError as exc:
+        raise backup.BackupError(str(exc)) from exc
+    summary = backup.create_backup(output, key=key)
     with transaction.atomic():
         log.append(
             actor=actor,
             event=AuditEvent.BACKUP_CREATED,
             object_type="backup",
             object_id=summary.path.name,
-            summary=f"创建备份 {summary.path.name}（{summary.engine}，上传文件 {summary.uploads} 个）",
+            summary=f"创建{'加密' if summary.encrypted else ''}备份 {summary.path.name}"
+            f"（{summary.engine}，上传文件 {summary.uploads} 个）",
             after={
                 "path": str(summary.path),
+                "encrypted": summary.encrypted,
                 "engine": summary.engine,
                 "database_bytes": summary.database_bytes,
                 "uploads": summary.uploads,
@@ -43,14 +55,15 @@ def do_backup(actor: Any, output: Path | None = None) -> backup.BackupSummary:
     return summary
 
 
-def do_restore(actor: Any, archive: Path) -> dict[str, Any]:
+def do_restore(actor: Any, archive: Path, *, key_file: Path | None = None) -> dict[str, Any]:
     """Replace database and uploads with the archive's, then record the restore in the restored log.
 
-    Returns the archive's manifest. Raises ``backup.BackupError`` before changing anything when
-    the archive does not verify.
+    ``key_file`` decrypts an encrypted archive. Returns the archive's manifest. Raises
+    ``backup.BackupError`` before changing anything when the archive does not verify or
+    cannot be decrypted.
     """
     _require_operator(actor)
-    manifest = backup.restore_backup(archive)
+    manifest = backup.restore_backup(archive, key_file=key_file)
     with transaction.atomic():
         log.append(
             actor=None,  # the restored database may not know the acting account

@@ -8,6 +8,10 @@ An archive (``qunguan-YYYYmmdd-HHMMSS.tar.gz``, mode 600: it holds personal data
   ``database.pgdump`` (PostgreSQL, ``pg_dump --format=custom`` of the server's own major version);
 * ``uploads/…`` — the files under ``MEDIA_ROOT`` (rules documents, signed scans, roster files).
 
+With a key file (``qunguan backup --encrypt-key FILE``) the archive is written encrypted
+(``….tar.gz.enc``, ``qunguan.ops.encryption``) and ``qunguan restore --key FILE`` decrypts it
+into the data directory before the same checks.
+
 Restoring checks every checksum before anything is touched, refuses an archive of the other
 engine, replaces the database (SQLite: backup API into the live file; PostgreSQL: every table
 dropped, then ``pg_restore --single-transaction``) and swaps the uploads directory in whole.
@@ -36,6 +40,8 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from qunguan.ops import encryption
+
 FORMAT = 1
 MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite3"
@@ -51,6 +57,7 @@ class BackupError(Exception):
 @dataclass(frozen=True)
 class BackupSummary:
     path: Path
+    encrypted: bool
     engine: str
     database_bytes: int
     uploads: int
@@ -170,16 +177,20 @@ def _upload_files() -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def default_archive_path(directory: Path | None = None) -> Path:
+def default_archive_path(directory: Path | None = None, *, encrypted: bool = False) -> Path:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    return Path(directory or settings.QUNGUAN_BACKUP_DIR) / f"qunguan-{stamp}.tar.gz"
+    suffix = ".tar.gz.enc" if encrypted else ".tar.gz"
+    return Path(directory or settings.QUNGUAN_BACKUP_DIR) / f"qunguan-{stamp}{suffix}"
 
 
-def create_backup(output: Path | None = None) -> BackupSummary:
-    """Write a backup archive to ``output`` (a file, or a directory for a dated name); return a summary."""
+def create_backup(output: Path | None = None, *, key: bytes | None = None) -> BackupSummary:
+    """Write a backup archive to ``output`` (a file, or a directory for a dated name); return a summary.
+
+    With ``key`` (a key file's passphrase, ``encryption.read_key``) the archive is encrypted.
+    """
     kind = engine()
     if output is None or output.is_dir() or str(output).endswith(os.sep):
-        output = default_archive_path(output)
+        output = default_archive_path(output, encrypted=key is not None)
     output.parent.mkdir(parents=True, exist_ok=True)
     media = Path(settings.MEDIA_ROOT)
     with tempfile.TemporaryDirectory(prefix=".qunguan-backup-", dir=output.parent) as tmp:
@@ -213,9 +224,15 @@ def create_backup(output: Path | None = None) -> BackupSummary:
             for path in uploads:
                 archive.add(path, arcname=f"{UPLOADS}/{path.relative_to(media).as_posix()}")
         partial.chmod(0o600)
+        if key is not None:
+            sealed = staging / "archive.tar.gz.enc"
+            encryption.encrypt_file(partial, sealed, key)
+            partial.unlink()
+            partial = sealed
         os.replace(partial, output)  # a half-written archive never carries the final name
     return BackupSummary(
         path=output,
+        encrypted=key is not None,
         engine=kind,
         database_bytes=manifest["database"]["size"],
         uploads=len(manifest["uploads"]),
@@ -285,6 +302,24 @@ def extract_verified(archive: Path, into: Path) -> dict[str, Any]:
     return manifest
 
 
+def plain_archive(archive: Path, key_file: Path | None, scratch: Path) -> Path:
+    """Return the path of ``archive`` as a plain .tar.gz: itself, or decrypted into ``scratch``.
+
+    Raises ``BackupError`` for an encrypted archive without a key file, an unusable key file,
+    a wrong key and an altered encrypted archive.
+    """
+    if not encryption.is_encrypted(archive):
+        return archive
+    if key_file is None:
+        raise BackupError(f"{archive}：备份已加密，请用 --key 指定备份时所用的密钥文件。")
+    plain = scratch / "decrypted.tar.gz"
+    try:
+        encryption.decrypt_file(archive, plain, encryption.read_key(key_file), key_path=key_file)
+    except encryption.EncryptionError as exc:
+        raise BackupError(str(exc)) from exc
+    return plain
+
+
 def _check_not_newer(archive: Path, manifest: dict[str, Any]) -> None:
     """Refuse a backup whose database has migrations this version of qunguan does not know."""
     known = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
@@ -345,16 +380,19 @@ def _swap_uploads(extracted: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def restore_backup(archive: Path) -> dict[str, Any]:
+def restore_backup(archive: Path, *, key_file: Path | None = None) -> dict[str, Any]:
     """Replace the database and the uploaded files with the archive's; return its manifest.
 
-    Raises ``BackupError`` before changing anything when the archive is damaged, not a qunguan
-    backup, or of the other database engine.
+    ``key_file`` decrypts an encrypted archive. Raises ``BackupError`` before changing anything
+    when the archive is damaged, not a qunguan backup, of the other database engine, or
+    encrypted and the key file is missing or wrong.
     """
     kind = engine()
     with tempfile.TemporaryDirectory(prefix=".qunguan-restore-", dir=Path(settings.DATA_DIR)) as tmp:
-        extracted = Path(tmp)
-        manifest = extract_verified(archive, extracted)
+        scratch = Path(tmp)
+        extracted = scratch / "extracted"
+        extracted.mkdir()
+        manifest = extract_verified(plain_archive(archive, key_file, scratch), extracted)
         if manifest["engine"] != kind:
             raise BackupError(
                 f"{archive}：这是 {manifest['engine']} 数据库的备份，当前使用的是 {kind}，不能直接恢复。"

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from django.db import connection
+
 from qunguan.chats.actions import do_import_chat_file, store_records
 from qunguan.chats.models import ChatMessage, Finding, FindingStatus
-from qunguan.ingest.records import CHINA, ChatRecord
+from qunguan.ingest.records import CHINA, ChatRecord, utc_second
 
 GROUP_A = "600100200"  # the cast's 作曲系教职工群
 
@@ -98,3 +101,98 @@ def test_storing_live_records_returns_the_stored_messages_and_findings_with_thei
     assert all(f.message.pk == result.messages[0].pk for f in result.findings)
     again = store_records(records)
     assert (again.messages, again.findings, again.duplicates) == ([], [], 2)
+
+
+# Fingerprints are stored: a database filled by an earlier version de-duplicates against new
+# imports only while the same record gives the same fingerprint. These were made by the first
+# version and must never change.
+PINNED_FINGERPRINTS = [
+    (
+        ChatRecord(
+            platform="qq",
+            sent_at=dt.datetime(2024, 9, 2, 9, 0, 5, tzinfo=CHINA),
+            sender_name="王建国-辅导员",
+            text="请各位老师周五前提交材料。",
+            line=3,
+            sender_id="10001001",
+            group_name="计算机学院2024级辅导员工作群",
+        ),
+        "671f3059e9e1c383175f412a615d4544",
+    ),
+    (
+        ChatRecord(
+            platform="wechat",
+            sent_at=dt.datetime(2024, 12, 31, 23, 59, 59, tzinfo=CHINA),
+            sender_name="李芳",
+            text="[图片]",
+            line=9,
+            kind="image",
+            sender_id="wxid_abc",
+            group_account="34567890123@chatroom",
+        ),
+        "eaa5c557ac0f2a42e03721f36da8f64d",
+    ),
+    (
+        ChatRecord(
+            platform="qq",
+            sent_at=dt.datetime(2025, 1, 1, 0, 0, 0, 123456, tzinfo=dt.UTC),
+            sender_name="赵四",
+            text="多行\n正文 \ud800",
+            line=1,
+        ),
+        "bd1380baa65eda3fbf2201e7c547cad3",
+    ),
+    (
+        ChatRecord(
+            platform="qq",
+            sent_at=dt.datetime(2024, 9, 2, 9, 0, 5, tzinfo=CHINA),
+            sender_name="王建国",
+            text="收到",
+            line=3,
+            message_id="7391",
+            group_account=GROUP_A,
+        ),
+        "69b43afb09eb96b9c801f063c719c2bb",
+    ),
+]
+
+
+def test_fingerprints_stay_what_earlier_versions_stored():
+    assert [record.fingerprint() for record, _ in PINNED_FINGERPRINTS] == [
+        pinned for _, pinned in PINNED_FINGERPRINTS
+    ]
+    assert [record.fingerprint(utc_second(record.sent_at)) for record, _ in PINNED_FINGERPRINTS] == [
+        pinned for _, pinned in PINNED_FINGERPRINTS
+    ]
+
+
+def test_an_import_stores_the_pinned_fingerprint(cast, chat_file):
+    do_import_chat_file(None, chat_file(f"2024-09-02T09:00:05+08:00|{GROUP_A}|10001001|王建国|收到"))
+    record = ChatRecord(
+        platform="qq",
+        sent_at=dt.datetime(2024, 9, 2, 9, 0, 5, tzinfo=CHINA),
+        sender_name="王建国",
+        text="收到",
+        line=1,
+        sender_id="10001001",
+        group_account=GROUP_A,
+    )
+    assert list(ChatMessage.objects.values_list("fingerprint", flat=True)) == [record.fingerprint()]
+    assert record.fingerprint() == "63433dc9c8b148978eec0412480cccb2"
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite connection settings")
+def test_an_import_leaves_the_connections_sqlite_settings_as_it_found_them(cast, chat_file):
+    def current() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            return (
+                cursor.execute("PRAGMA cache_size").fetchone()[0],
+                cursor.execute("PRAGMA wal_autocheckpoint").fetchone()[0],
+            )
+
+    before = current()
+    seen: list[tuple[int, int]] = []
+    path = chat_file(f"2024-09-02T09:00:05|{GROUP_A}|10001001|王建国|收到|m1")
+    do_import_chat_file(None, path, progress=lambda position, messages: seen.append(current()))
+    assert seen == [(-65536, 16384)]
+    assert current() == before

@@ -83,6 +83,21 @@ def test_gunicorn_is_a_pinned_dependency_with_a_campus_sized_worker_count() -> N
     assert argv[argv.index("--bind") + 1].startswith("127.0.0.1:"), "gunicorn stays behind nginx"
 
 
+def test_access_logs_name_the_path_and_never_the_query_string() -> None:
+    argv = shlex.split(unit_directives(DEPLOY / "systemd" / "qunguan-web.service")["ExecStart"])
+    line = argv[argv.index("--access-logformat") + 1].replace("%%", "%")
+    assert "%(U)s" in line
+    assert not {"%(r)s", "%(q)s", "%(f)s"} & set(re.findall(r"%\([a-z]+\)s", line))
+    site = NGINX_SITE.read_text(encoding="utf-8")
+    access_log = re.search(r"^\s*access_log\s+/var/log/\S+\s+(\w+);", site, flags=re.MULTILINE)
+    assert access_log is not None, "the site's access log names its format"
+    log_format = re.search(rf"log_format {access_log.group(1)}(.*?);", site, flags=re.DOTALL)
+    assert log_format is not None
+    assert "$uri" in log_format.group(1)
+    variables = set(re.findall(r"\$[a-z_]+", log_format.group(1)))
+    assert not {"$request", "$request_uri", "$args", "$query_string", "$http_referer"} & variables
+
+
 @pytest.mark.parametrize(
     "path",
     [*UNITS, NGINX_SITE, ENV_TEMPLATE, *sorted((DEPLOY / "logrotate").iterdir())],
@@ -348,6 +363,10 @@ def test_the_site_behind_nginx_serves_static_files_proxies_the_app_and_hides_the
             status, _, body = _fetch(f"{base}{path}", tls)
             assert status == 404, path
             assert b"secret rules" not in body
+
+        status, _, _ = _fetch(f"{base}/healthz?q=13800138000", tls)
+        assert status == 200
+        assert "13800138000" not in (tmp_path / "nginx.log").read_text(encoding="utf-8")
 
         status, _, _ = _fetch(f"{base}/metrics", tls)
         assert status == 403  # nginx lets loopback through; the app wants the token from a proxy

@@ -17,6 +17,7 @@ from qunguan.api.schemas import MAX_OFFSET
 from qunguan.members.actions import latest_snapshot
 from qunguan.members.models import MatchStatus
 from qunguan.members.removals import mask_account, mask_number
+from qunguan.privacy_at_rest import mask_text
 from qunguan.registry import access
 
 router = Router(tags=["members 群成员"])
@@ -96,14 +97,14 @@ def group_members(
         items.append(
             {
                 "platform_id": m.platform_id if reveal else mask_account(m.platform_id),
-                "card": m.card,
-                "nickname": m.nickname,
+                "card": m.card if reveal else mask_text(m.card),
+                "nickname": m.nickname if reveal else mask_text(m.nickname),
                 "role": m.role,
                 "joined_at": m.joined_at,
                 "is_robot": m.is_robot,
                 "status": m.status,
                 "status_label": m.get_status_display(),
-                "reason": m.reason,
+                "reason": m.reason if reveal else mask_text(m.reason),
                 "person": person,
             }
         )

@@ -151,9 +151,9 @@ def _filtered(user: Any, filters: FindingFilters) -> QuerySet[Finding]:
     if filters.severity is not None:
         qs = qs.filter(severity=filters.severity)
     if filters.date_from:
-        qs = qs.filter(message__sent_at__date__gte=filters.date_from)
+        qs = qs.filter(sent_at__date__gte=filters.date_from)
     if filters.date_to:
-        qs = qs.filter(message__sent_at__date__lte=filters.date_to)
+        qs = qs.filter(sent_at__date__lte=filters.date_to)
     return qs
 
 
@@ -174,7 +174,7 @@ def list_findings(request: HttpRequest, filters: Query[FindingFilters]) -> Any:
         _filtered(user, filters)
         .select_related("message", "group__unit", "handled_by")
         .prefetch_related("message__findings")
-        .order_by("-severity", "-message__sent_at", "-pk")
+        .order_by("-severity", "-sent_at", "-pk")
     )
     page = list(qs[filters.offset : filters.offset + filters.limit])
     actionable = _actionable(user, [f.pk for f in page])

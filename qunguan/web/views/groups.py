@@ -27,6 +27,7 @@ from qunguan.registry.masking import mask_contact
 from qunguan.registry.models import GroupStatus
 from qunguan.web.breaches import group_breaches
 from qunguan.web.forms import DissolveForm, GroupFilterForm, GroupForm, RulesUploadForm
+from qunguan.web.unit_options import use_plain_unit_options
 from qunguan.web.views.common import (
     breach_severity,
     group_or_404,
@@ -48,6 +49,7 @@ SORTS = {
 def group_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = GroupFilterForm(request.GET or None, user=user)
+    use_plain_unit_options(form.fields["unit"])
     groups = access.visible_groups(user)
     breaches = group_breaches(user, groups)
     qs = groups.select_related("unit", "owner")

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import fcntl
 import json
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +21,6 @@ from qunguan.registry.models import Group
 
 # Exit codes a script can act on (documented in --help).
 EXIT_REJECTS = 3
-# Every running import holds this file locked (shared); whoever gets it exclusively knows that
-# no import is running, so a batch still marked "running" was cut off (kill -9, power loss).
-LOCK_NAME = "import.lock"
 READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 
@@ -62,8 +55,10 @@ class Command(BaseCommand):
         any_rejects = False
         for path in paths:
             try:
-                with _running_import(actor):
-                    summary = self._import(actor, path, options["format"], group, quiet=options["json"])
+                # A batch still marked running whose import is gone (kill -9, power loss) is
+                # closed first; imports running elsewhere, on this host or another, are left be.
+                do_close_interrupted_imports(actor)
+                summary = self._import(actor, path, options["format"], group, quiet=options["json"])
             except (FormatError, RegistryError) as exc:
                 raise CommandError(f"{path}: {getattr(exc, 'message', exc)}") from None
             except (DatabaseError, OSError) as exc:
@@ -122,32 +117,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.WARNING(f"  未登记的群组：{platform} {name}（{n} 条消息）——请先登记该群")
             )
-
-
-@contextlib.contextmanager
-def _running_import(actor: Any) -> Iterator[None]:
-    """Hold the imports lock (shared) while one file is imported.
-
-    First tries it exclusively: when that succeeds no other import is running, and batches still
-    marked running are closed as interrupted. A data directory that cannot hold the lock file
-    (read-only) imports without it; the database then says why nothing can be stored.
-    """
-    try:
-        fd = os.open(settings.DATA_DIR / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError:
-        yield
-        return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pass  # another import is running: its batch is not stale
-        else:
-            do_close_interrupted_imports(actor)
-        fcntl.flock(fd, fcntl.LOCK_SH)
-        yield
-    finally:
-        os.close(fd)
 
 
 def _storage_error(exc: DatabaseError | OSError) -> str:

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qunguan.accounts.models import User
 from qunguan.filing.actions import WRITERS, do_export_filing
+from qunguan.ops.private_files import write_private
 from qunguan.registry.errors import RegistryError
 from qunguan.registry.models import Unit
 
@@ -59,7 +60,7 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         path = output or Path(filename)
         try:
-            path.write_bytes(content)
+            write_private(path, content)  # the form carries contacts: mode 600
         except OSError as exc:
             raise CommandError(f"无法写入 {path}：{exc.strerror or exc}。") from None
         self.stdout.write(f"已导出“{unit.name}”的备案登记表：{path}")

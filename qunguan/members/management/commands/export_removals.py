@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qunguan.members.actions import do_export_removals
 from qunguan.members.management import find_group
+from qunguan.ops.private_files import write_private
 from qunguan.registry.errors import RegistryError
 from qunguan.registry.management.importing import command_actor
 from qunguan.registry.models import Platform
@@ -48,7 +49,7 @@ class Command(BaseCommand):
                 self.stdout.write(content.decode("utf-8-sig"), ending="")
             return
         try:
-            Path(output).write_bytes(content)
+            write_private(Path(output), content)  # ids and numbers of people: mode 600
         except OSError as exc:
             raise CommandError(f"无法写入文件 {output}：{exc.strerror or exc}") from None
         self.stderr.write(f"已导出 {filename} 到 {output}。")

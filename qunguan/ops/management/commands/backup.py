@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qunguan.ops.actions import do_backup
@@ -21,13 +22,21 @@ class Command(BaseCommand):
             type=Path,
             help="备份文件名，或存放备份的目录（默认 $QUNGUAN_BACKUP_DIR，文件名带日期时间）",
         )
+        parser.add_argument(
+            "--encrypt-key",
+            type=Path,
+            default=settings.QUNGUAN_BACKUP_KEY_FILE,
+            help="密钥文件：用其中的口令加密备份（AES-256-GCM，文件名以 .enc 结尾）；"
+            "默认 $QUNGUAN_BACKUP_KEY_FILE，未设置则不加密",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            summary = do_backup(None, options["output"])
+            summary = do_backup(None, options["output"], key_file=options["encrypt_key"])
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         megabytes = summary.database_bytes / 1024 / 1024
+        sealed = "，已加密" if summary.encrypted else ""
         self.stdout.write(
-            f"备份已写入：{summary.path}（{summary.engine} 数据库 {megabytes:.1f} MB，上传文件 {summary.uploads} 个）"
+            f"备份已写入：{summary.path}（{summary.engine} 数据库 {megabytes:.1f} MB，上传文件 {summary.uploads} 个{sealed}）"
         )
