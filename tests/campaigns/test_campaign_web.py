@@ -100,7 +100,6 @@ def test_liaison_corrects_uploads_and_submits_through_the_pages(cast, client_for
     download = client.get(reverse("campaign_scan_download", args=[filing.pk]))
     assert download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content) == PDF
-    download.close()
 
     Path(filing.scan.path).unlink()  # lost from disk (a restore without the uploads folder)
     lost = client.get(reverse("campaign_scan_download", args=[filing.pk]))
