@@ -117,6 +117,15 @@ def notify_purge(now: dt.datetime) -> str:
     return f"清除已读通知 {counts['notifications']} 条、发送记录 {counts['deliveries']} 条、汇总 {counts['digests']} 份"
 
 
+@job("interrupted_imports", every=dt.timedelta(minutes=5), title="把意外中断的聊天记录导入标记为失败")
+def interrupted_imports(now: dt.datetime) -> str:
+    # Without it a batch cut off by a crash stayed "导入中" until someone ran ``qunguan import``
+    # again; the check is per host and heartbeat, so imports still running anywhere are left alone.
+    from qunguan.chats.actions import do_close_interrupted_imports
+
+    return f"标记中断的导入 {do_close_interrupted_imports(None)} 个"
+
+
 @job("search_index", every=dt.timedelta(minutes=10), title="把新导入的聊天记录加入检索索引")
 def search_index(now: dt.datetime) -> str:
     from qunguan.chats.search import catch_up

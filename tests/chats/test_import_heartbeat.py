@@ -156,3 +156,17 @@ def test_the_import_command_closes_what_is_gone_and_leaves_what_runs(cast, chat_
     call_command("import_chats", "--json", str(later), stdout=io.StringIO())
     states = dict(ImportBatch.objects.filter(pk__in=[gone.pk, running.pk]).values_list("pk", "state"))
     assert states == {gone.pk: ImportState.FAILED, running.pk: ImportState.RUNNING}
+
+
+def test_the_scheduler_closes_an_import_whose_heartbeat_went_stale(cast, chat_file, settings):
+    from qunguan.scheduler.runner import run_due
+
+    stale = timezone.now() - dt.timedelta(seconds=settings.QUNGUAN_IMPORT_STALE_SECONDS + 1)
+    gone = cut_off_import(chat_file, host=OTHER_HOST, pid=os.getpid(), heartbeat_at=stale)
+    outcomes = run_due(timezone.now(), only=["interrupted_imports"])
+    assert [(o.name, o.status, o.result) for o in outcomes] == [
+        ("interrupted_imports", "ok", "标记中断的导入 1 个")
+    ]
+    gone.refresh_from_db()
+    assert (gone.state, gone.error) == (ImportState.FAILED, INTERRUPTED)
+    assert AuditLogEntry.objects.filter(event_type=AuditEvent.CHATS_IMPORT_INTERRUPTED).count() == 1

@@ -149,6 +149,7 @@ def test_every_product_job_is_in_the_one_table():
         "temporary_group_reminders",
         "notify_deliveries",
         "notify_purge",
+        "interrupted_imports",
         "search_index",
         "retention_purge",
         "gateway_sync",
@@ -278,7 +279,7 @@ def test_tick_runs_the_due_jobs_and_reports_them(cast):
     [
         (
             ["--job", "nope"],
-            "未知任务：nope。可用任务：campaign_reminders、registry_checks、checks_cache、notify_digests、temporary_group_reminders、notify_deliveries、notify_purge、search_index、retention_purge、gateway_sync",
+            "未知任务：nope。可用任务：campaign_reminders、registry_checks、checks_cache、notify_digests、temporary_group_reminders、notify_deliveries、notify_purge、interrupted_imports、search_index、retention_purge、gateway_sync",
         ),
         (["--now", "3月1日"], "--now：“3月1日”不是时间（格式 YYYY-MM-DD HH:MM，北京时间）。"),
     ],
