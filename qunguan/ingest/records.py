@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from hashlib import sha256
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 Platform = Literal["qq", "wechat", "wecom"]
 # What a message is. Only "text" carries words the audit engine reads in full; the others keep
@@ -62,20 +62,177 @@ class ChatRecord:
                     self.platform,
                     self.group_account or self.group_name or "",
                     self.sender_id or self.sender_name,
-                    utc_second or self.sent_at.astimezone(dt.UTC).isoformat()[:19],
+                    utc_second or _utc_second(self.sent_at),
                     self.kind,
                     self.text,
                 )
             )
-        return sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        # The first 16 bytes in hex: ``hexdigest()[:32]``, without writing out the other 32 digits.
+        return sha256(key.encode("utf-8", "surrogatepass")).digest()[:16].hex()
+
+
+def _fast_init(cls: type[ChatRecord]) -> None:
+    """Give ``cls`` an ``__init__`` that fills its slots through their descriptors.
+
+    The frozen dataclass's own ``__init__`` calls ``object.__setattr__(self, name, value)`` once
+    per field, a name lookup each; readers build a record for every message of exports with
+    millions, so this one sets the twelve slots directly. Same signature, same defaults.
+    """
+    names = [f.name for f in fields(cls)]
+    if names != list(_FIELDS):  # a new field needs its place here and in ``_Unfrozen``
+        raise TypeError(f"ChatRecord 的字段与 _FIELDS 不一致：{names}")
+    (
+        set_platform,
+        set_sent_at,
+        set_sender_name,
+        set_text,
+        set_line,
+        set_kind,
+        set_sender_id,
+        set_message_id,
+        set_group_account,
+        set_group_name,
+        set_recalled,
+        set_recalls_message_id,
+    ) = (cls.__dict__[name].__set__ for name in names)
+
+    def __init__(  # the constructor, installed after the dataclass made the slots
+        self: ChatRecord,
+        platform: Platform,
+        sent_at: dt.datetime,
+        sender_name: str,
+        text: str,
+        line: int,
+        kind: Kind = "text",
+        sender_id: str | None = None,
+        message_id: str | None = None,
+        group_account: str | None = None,
+        group_name: str | None = None,
+        recalled: bool = False,
+        recalls_message_id: str | None = None,
+    ) -> None:
+        set_platform(self, platform)
+        set_sent_at(self, sent_at)
+        set_sender_name(self, sender_name)
+        set_text(self, text)
+        set_line(self, line)
+        set_kind(self, kind)
+        set_sender_id(self, sender_id)
+        set_message_id(self, message_id)
+        set_group_account(self, group_account)
+        set_group_name(self, group_name)
+        set_recalled(self, recalled)
+        set_recalls_message_id(self, recalls_message_id)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = __init__  # type: ignore[method-assign]
+
+
+_FIELDS = (
+    "platform",
+    "sent_at",
+    "sender_name",
+    "text",
+    "line",
+    "kind",
+    "sender_id",
+    "message_id",
+    "group_account",
+    "group_name",
+    "recalled",
+    "recalls_message_id",
+)
+_fast_init(ChatRecord)
+
+
+class _Unfrozen:
+    """``ChatRecord``'s slots without the freeze: built with plain assignments, then made a ChatRecord.
+
+    The cheapest way to build a record: ``__init__`` assigns the twelve slots and last changes
+    the object's class to ``ChatRecord`` (the same slots, so Python allows it), which freezes it.
+    """
+
+    __slots__ = _FIELDS
+
+    def __init__(
+        self,
+        platform: Platform,
+        sent_at: dt.datetime,
+        sender_name: str,
+        text: str,
+        line: int,
+        kind: Kind = "text",
+        sender_id: str | None = None,
+        message_id: str | None = None,
+        group_account: str | None = None,
+        group_name: str | None = None,
+        recalled: bool = False,
+        recalls_message_id: str | None = None,
+    ) -> None:
+        self.platform = platform
+        self.sent_at = sent_at
+        self.sender_name = sender_name
+        self.text = text
+        self.line = line
+        self.kind = kind
+        self.sender_id = sender_id
+        self.message_id = message_id
+        self.group_account = group_account
+        self.group_name = group_name
+        self.recalled = recalled
+        self.recalls_message_id = recalls_message_id
+        self.__class__ = ChatRecord  # type: ignore[assignment]
+
+
+if TYPE_CHECKING:
+
+    def make_record(
+        platform: Platform,
+        sent_at: dt.datetime,
+        sender_name: str,
+        text: str,
+        line: int,
+        kind: Kind = "text",
+        sender_id: str | None = None,
+        message_id: str | None = None,
+        group_account: str | None = None,
+        group_name: str | None = None,
+        recalled: bool = False,
+        recalls_message_id: str | None = None,
+    ) -> ChatRecord:
+        """Return ``ChatRecord(...)`` of the same arguments, at about half its cost (for readers)."""
+
+else:
+    make_record = _Unfrozen
+
+# China time's hours (year, month, day, hour) → the same hour in UTC as "YYYY-MM-DDTHH:"; an
+# export's messages come hours at a time, so one UTC conversion serves a few hundred of them.
+_CHINA_HOURS: dict[tuple[int, int, int, int], str] = {}
+_MINUTES_SECONDS = tuple(f"{m:02d}:{s:02d}" for m in range(60) for s in range(60))
+
+
+def _utc_second(sent_at: dt.datetime) -> str:
+    """``utc_second``, with the UTC hour of a China-time moment taken from a cache."""
+    if sent_at.tzinfo is CHINA:
+        key = (sent_at.year, sent_at.month, sent_at.day, sent_at.hour)
+        prefix = _CHINA_HOURS.get(key)
+        if prefix is None:
+            # At the ends of the calendar this raises what the plain way raises.
+            prefix = sent_at.replace(minute=0, second=0).astimezone(dt.UTC).isoformat()[:14]
+            if len(_CHINA_HOURS) >= 100_000:
+                _CHINA_HOURS.clear()
+            _CHINA_HOURS[key] = prefix
+        return prefix + _MINUTES_SECONDS[sent_at.minute * 60 + sent_at.second]
+    return sent_at.astimezone(dt.UTC).isoformat()[:19]
 
 
 def utc_second(sent_at: dt.datetime) -> str:
     """Return ``sent_at`` in UTC to the second as ``YYYY-MM-DDTHH:MM:SS``, as fingerprints use it.
 
-    The first 19 characters of the ISO form, at a fraction of strftime's cost.
+    The first 19 characters of the ISO form of ``sent_at.astimezone(UTC)``, at a fraction of its
+    cost.
     """
-    return sent_at.astimezone(dt.UTC).isoformat()[:19]
+    return _utc_second(sent_at)
 
 
 @dataclass(frozen=True, slots=True)

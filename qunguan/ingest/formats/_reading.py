@@ -14,6 +14,7 @@ import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, TextIO
 
 from qunguan.ingest.records import CHINA, Reject
@@ -56,6 +57,85 @@ def bounded_lines(text: TextIO, limit: int = LINE_LIMIT) -> Iterator[str | None]
         yield line
 
 
+# Characters ``str.splitlines`` ends a line at besides CR and LF: a chunk holding one is split by
+# ``_LINE`` instead, at CR, LF and CRLF only (where ``readline`` ends lines).
+_ODD_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_FIRST_LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n)?")
+CHUNK_CHARS = 1 << 16
+
+
+def line_batches(
+    text: TextIO, limit: int = LINE_LIMIT, *, keepends: bool = False, chunk: int = CHUNK_CHARS
+) -> Iterator[list[str | None]]:
+    """Yield the physical lines of ``text`` a chunk at a time, in lists; an over-long line is ``None``.
+
+    The lines, and the ``None`` in place of each line of ``limit`` characters or more, are exactly
+    those of ``bounded_lines`` (its ``readline(limit)`` also leaves a CRLF cut at a multiple of
+    ``limit`` as a line and an empty one: so here too), with their ends if ``keepends``, else
+    without. Reading ``chunk`` characters at a time and splitting them in C costs a fraction of
+    a ``readline`` a line. A line longer than ``chunk`` is put together from its pieces, and a
+    line over ``limit`` is counted past, never held.
+    """
+    if not 0 < chunk < limit - 1:
+        raise ValueError("chunk must be shorter than limit - 1")
+    pieces: list[str] = []  # the start of a line whose end is in a later chunk (while under limit)
+    carried = 0  # that line's length so far
+    while True:
+        data = text.read(chunk)
+        if not data:
+            break
+        while data[-1] == "\r":  # a CRLF may be cut between two reads
+            more = text.read(1)
+            if not more:
+                break
+            data += more
+        batch: list[str | None] = []
+        if carried or pieces:
+            first = _FIRST_LINE.match(data)
+            assert first is not None  # the pattern matches the empty string
+            content, end = first.groups()
+            carried += len(content)
+            if end is None:  # the whole chunk continues the line
+                if carried < limit:
+                    pieces.append(content)
+                else:
+                    pieces.clear()
+                continue
+            # readline(limit) stops after the CR of a CRLF that ends a multiple of limit: the LF
+            # is a line of its own.
+            cut = end == "\r\n" and (carried + 1) % limit == 0
+            if carried < limit:
+                whole = "".join(pieces) + content
+                batch.append((whole + ("\r" if cut else end)) if keepends else whole)
+            else:
+                batch.append(None)
+            if cut:
+                batch.append("\n" if keepends else "")
+            pieces.clear()
+            carried = 0
+            data = data[first.end() :]
+            if not data:
+                yield batch
+                continue
+        odd = _ODD_BREAKS.search(data) is not None
+        if keepends or odd:
+            lines: list[str] = _LINE.findall(data) if odd else data.splitlines(True)
+            if lines[-1][-1] not in "\r\n":
+                pieces.append(lines.pop())
+                carried = len(pieces[0])
+            batch.extend(lines if keepends else [line.rstrip("\r\n") for line in lines])
+        else:
+            lines = data.splitlines()
+            if data[-1] not in "\r\n":
+                pieces.append(lines.pop())
+                carried = len(pieces[0])
+            batch.extend(lines)
+        yield batch
+    if carried or pieces:
+        yield ["".join(pieces) if carried < limit else None]
+
+
 def numbered_lines(text: TextIO, limit: int = LINE_LIMIT) -> Iterator[tuple[int, str | None]]:
     """Yield ``(line number, line)`` with line ends kept; a line over ``limit`` characters is None.
 
@@ -79,42 +159,6 @@ class CsvRecord:
         return ",".join(self.fields)[:RAW_CHARS]
 
 
-class _Feed:
-    """The line iterator ``csv.reader`` pulls from: it counts lines and can put lines back.
-
-    A class rather than a generator because a generator that has once reached the end cannot
-    yield the lines put back after it.
-    """
-
-    def __init__(self, text: TextIO) -> None:
-        self._source = bounded_lines(text)
-        self._pending: deque[str] = deque()
-        self.consumed = 0  # physical lines handed to the reader, minus those put back
-        self.record: list[str] = []  # the physical lines of the record being read
-        self.overlong = False  # whether the record being read had a line over LINE_LIMIT
-
-    def __iter__(self) -> _Feed:
-        return self
-
-    def __next__(self) -> str:
-        if self._pending:
-            line = self._pending.popleft()
-        else:
-            got = next(self._source)  # its StopIteration is this iterator's end too
-            if got is None:
-                # Stand-in for the skipped line: it keeps the count right and ends any record.
-                self.overlong = True
-                got = "\n"
-            line = got
-        self.consumed += 1
-        self.record.append(line)
-        return line
-
-    def put_back(self, lines: list[str]) -> None:
-        self._pending.extendleft(reversed(lines))
-        self.consumed -= len(lines)
-
-
 class CsvReader:
     """CSV records with the line each one starts on, read in constant memory.
 
@@ -123,35 +167,76 @@ class CsvReader:
     of the file) into a single field. This reader reports the starting line, turns ``csv.Error``
     into a ``Reject`` and then re-reads the lines the broken record had swallowed, so one bad
     quote costs one message, not the rest of the file.
+
+    ``csv.reader`` pulls the lines straight from the chunks ``line_batches`` splits (no Python
+    call a line); the chunks since the current record began are kept, so the lines of a broken
+    record can be shown and read again.
     """
 
     def __init__(self, text: TextIO) -> None:
-        self._feed = _Feed(text)
-        self._reader = csv.reader(self._feed, strict=True)
+        self._batches = self._numbered(line_batches(text, keepends=True))
+        # (the number of its first line, the lines) of each chunk since the current record began
+        self._window: deque[tuple[int, list[str]]] = deque()
+        self._pulled = 0  # physical lines split from the file so far
+        self._overlong: set[int] = set()  # lines over LINE_LIMIT not yet read (each is "\n" now)
+        self._reader = csv.reader(chain.from_iterable(self._batches), strict=True)
+        self._base = 0  # the line before the first one the current ``csv.reader`` reads
+        self._start = 1  # the line the record being read starts on
+        self._put_back = False
+
+    def _numbered(self, batches: Iterator[list[str | None]]) -> Iterator[list[str]]:
+        window = self._window
+        for batch in batches:
+            first = self._pulled + 1
+            if None in batch:
+                for i, line in enumerate(batch):
+                    if line is None:
+                        # Stand-in for the skipped line: it keeps the count right and ends any record.
+                        batch[i] = "\n"
+                        self._overlong.add(first + i)
+            self._pulled += len(batch)
+            while window and window[0][0] + len(window[0][1]) <= self._start:
+                window.popleft()
+            window.append((first, batch))  # type: ignore[arg-type]  # no None is left in it
+            yield batch  # type: ignore[misc]
 
     def __iter__(self) -> Iterator[CsvRecord | Reject]:
-        feed = self._feed
+        for item in self.rows():
+            yield item if isinstance(item, Reject) else CsvRecord(*item)
+
+    def rows(self) -> Iterator[tuple[int, list[str], int] | Reject]:
+        """Yield ``(line, fields, lines)`` for each record (see ``CsvRecord``), a ``Reject`` for a broken one.
+
+        Cheaper than iterating, which wraps each record in a ``CsvRecord``.
+        """
+        overlong = self._overlong
         while True:
-            feed.record = []
-            feed.overlong = False
-            start = feed.consumed + 1
+            reader = self._reader
+            start = self._start = self._base + reader.line_num + 1
             try:
-                fields = next(self._reader)
+                fields = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield Reject(start, _csv_reason(str(exc)), _raw(feed.record))
-                self.reread_swallowed()
+                end = self._base + reader.line_num
+                yield Reject(start, _csv_reason(str(exc)), self._raw(start, end))
+                self._seen(start, end)
+                self._reread(start, end)
                 continue
-            if feed.overlong:
+            end = self._base + reader.line_num
+            if overlong and not overlong.isdisjoint(range(start, end + 1)):
+                self._seen(start, end)
                 yield Reject(
-                    start, f"这一行超过 {LINE_LIMIT} 个字符，不像聊天记录，没有读取", _raw(feed.record)
+                    start, f"这一行超过 {LINE_LIMIT} 个字符，不像聊天记录，没有读取", self._raw(start, end)
                 )
-                self.reread_swallowed()
+                self._reread(start, end)
                 continue
             if not fields:
                 continue  # a blank line between records
-            yield CsvRecord(start, fields, len(feed.record))
+            yield start, fields, end - start + 1
+            if self._put_back:
+                self._put_back = False
+                self._reread(start, end)
 
     def reread_swallowed(self) -> None:
         """Read again, as new records, the lines after the first one of the record just returned.
@@ -159,7 +244,31 @@ class CsvReader:
         Call it after rejecting a multi-line record that is probably a runaway quote (its field
         count is wrong): the lines it swallowed are most likely good records of their own.
         """
-        self._feed.put_back(self._feed.record[1:])
+        self._put_back = True
+
+    def _seen(self, start: int, end: int) -> None:
+        # A line over the limit counts as one only when first read: read again, it is blank.
+        if self._overlong:
+            self._overlong.difference_update(range(start, end + 1))
+
+    def _lines(self, first: int) -> list[str]:
+        """Return the lines from ``first`` on that have been split from the file."""
+        lines: list[str] = []
+        for number, batch in self._window:
+            if number + len(batch) > first:
+                lines.extend(batch[max(first - number, 0) :])
+        return lines
+
+    def _reread(self, start: int, end: int) -> None:
+        """Have the lines after ``start`` read again, from the one after ``start``."""
+        if end > start:
+            self._base = start
+            self._reader = csv.reader(
+                chain(self._lines(start + 1), chain.from_iterable(self._batches)), strict=True
+            )
+
+    def _raw(self, start: int, end: int) -> str:
+        return _raw(self._lines(start)[: end - start + 1])
 
 
 def _csv_reason(message: str) -> str:

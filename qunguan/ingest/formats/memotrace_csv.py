@@ -27,6 +27,7 @@ from qunguan.ingest.formats import register
 from qunguan.ingest.formats._reading import (
     EPOCH_MAX,
     EPOCH_MIN,
+    RAW_CHARS,
     CsvReader,
     CsvRecord,
     epoch_time,
@@ -44,7 +45,7 @@ from qunguan.ingest.formats._wechat import (
     system_text,
 )
 from qunguan.ingest.formats.base import ChatFormat
-from qunguan.ingest.records import CHINA, ChatRecord, Kind, Reject
+from qunguan.ingest.records import CHINA, ChatRecord, Kind, Reject, make_record
 from qunguan.ingest.text import head_text, open_text
 
 # The columns without which an English-header row means nothing.
@@ -114,37 +115,38 @@ class MemoTraceCsv(ChatFormat):
         chinese = False
         needed = width = 0  # the fewest and the most cells a row may have
         english: _EnglishRows | None = None
-        for item in rows:
+        for item in rows.rows():
             if isinstance(item, Reject):
                 yield item
                 continue
+            line, fields, lines = item
             if columns is None:
-                fields = _header(item.fields)
-                chinese = _is_chinese(fields)
-                if not (chinese or _is_english(fields)):
-                    yield Reject(item.line, "第一行不是留痕 CSV 的表头，整个文件没有读取", item.raw)
+                header = _header(fields)
+                chinese = _is_chinese(header)
+                if not (chinese or _is_english(header)):
+                    yield Reject(line, "第一行不是留痕 CSV 的表头，整个文件没有读取", CsvRecord(*item).raw)
                     return
-                columns = {name: i for i, name in enumerate(fields) if name}
+                columns = {name: i for i, name in enumerate(header) if name}
                 # Rows may stop short of the optional columns (private chats under the 12-column
                 # header get 9 cells), never short of the ones that carry the message.
                 needed = 1 + max(columns[c] for c in (CHINESE_HEADER if chinese else ENGLISH_REQUIRED))
-                width = len(fields)
+                width = len(header)
+                if not chinese:
+                    english = _EnglishRows(columns, width)
                 continue
-            if not needed <= len(item.fields) <= width:
+            if not needed <= len(fields) <= width:
                 yield Reject(
-                    item.line,
-                    f"这一行有 {len(item.fields)} 列，与表头的 {width} 列对不上",
-                    item.raw,
+                    line,
+                    f"这一行有 {len(fields)} 列，与表头的 {width} 列对不上",
+                    CsvRecord(*item).raw,
                 )
-                if item.lines > 1:
+                if lines > 1:
                     rows.reread_swallowed()  # most likely a runaway quote: its lines are rows
                 continue
-            if chinese:
-                yield _chinese_row(item, columns)
+            if english is not None:
+                yield english.row(line, fields)
             else:
-                if english is None:
-                    english = _EnglishRows(columns, width)
-                yield english.row(item)
+                yield _chinese_row(CsvRecord(*item), columns)
 
 
 def _cell(item: CsvRecord, columns: dict[str, int], name: str) -> str:
@@ -168,42 +170,56 @@ class _EnglishRows:
             return columns.get(name, missing)
 
         self.width = width
+        # What a row of n cells is padded with (``padding[n]``), up to the empty cell at ``missing``.
+        self.padding = [[""] * (width + 1 - n) for n in range(width + 1)]
         self.type, self.sub_type, self.is_sender = at("Type"), at("SubType"), at("IsSender")
         self.created, self.str_time, self.content = at("CreateTime"), at("StrTime"), at("StrContent")
         self.sender, self.remark, self.nickname = at("Sender"), at("Remark"), at("NickName")
         self.talkers = tuple(i for i in (at("StrTalker"), at("talker")) if i != missing)
 
-    def row(self, item: CsvRecord) -> ChatRecord | Reject:
-        cells = item.fields + [""] * (self.width + 1 - len(item.fields))
+    def row(self, line: int, fields: list[str]) -> ChatRecord | Reject:
+        """Return the record of the row on ``line`` with these cells (as many as the header, or fewer)."""
+        cells = fields + self.padding[len(fields)]
         raw_type, raw_sub = cells[self.type].strip(), cells[self.sub_type].strip() or "0"
-        if not (_is_number(raw_type) and _is_number(raw_sub)):
-            return Reject(item.line, f"消息类型“{raw_type}/{raw_sub}”不是数字", item.raw)
+        if not (
+            (raw_type == "1" or (raw_type.isascii() and raw_type.isdigit() and len(raw_type) <= 20))
+            and (raw_sub == "0" or (raw_sub.isascii() and raw_sub.isdigit() and len(raw_sub) <= 20))
+        ):  # ``_is_number``, inline
+            return Reject(line, f"消息类型“{raw_type}/{raw_sub}”不是数字", _raw(fields))
         created = cells[self.created].strip()
         sent_at = None
         if created.isascii() and created.isdigit() and len(created) <= 16:
             seconds = int(created)
             if EPOCH_MIN <= seconds < EPOCH_MAX:
-                sent_at = dt.datetime.fromtimestamp(seconds, CHINA)
+                sent_at = _from_epoch(seconds, CHINA)
         if sent_at is None:
             sent_at = epoch_time(cells[self.created]) or local_time(cells[self.str_time])
         if sent_at is None:
             return Reject(
-                item.line,
+                line,
                 f"时间无法识别（CreateTime“{cells[self.created]}”，StrTime“{cells[self.str_time]}”）",
-                item.raw,
+                _raw(fields),
             )
-        type_, sub_type = split_type(int(raw_type), int(raw_sub))
         content = cells[self.content]
         sender_id = cells[self.sender].strip() or None
-        if type_ in (TEXT, APP) and content.startswith("wxid_"):
-            prefix = _SENDER_PREFIX.match(content)
-            if prefix and (sender_id is None or prefix.group(1) == sender_id):
-                sender_id, content = prefix.group(1), content[prefix.end() :]
         kind: Kind
-        if type_ == TEXT:
-            kind, text = "text", content  # what ``from_xml`` makes of a text message
+        if raw_type == "1":
+            # A text message (``split_type`` leaves type 1 alone): what ``from_xml`` makes of it.
+            if content.startswith("wxid_"):
+                prefix = _SENDER_PREFIX.match(content)
+                if prefix and (sender_id is None or prefix.group(1) == sender_id):
+                    sender_id, content = prefix.group(1), content[prefix.end() :]
+            kind, text = "text", content
         else:
-            kind, text = from_xml(type_, sub_type, content)
+            type_, sub_type = split_type(int(raw_type), int(raw_sub))
+            if type_ in (TEXT, APP) and content.startswith("wxid_"):
+                prefix = _SENDER_PREFIX.match(content)
+                if prefix and (sender_id is None or prefix.group(1) == sender_id):
+                    sender_id, content = prefix.group(1), content[prefix.end() :]
+            if type_ == TEXT:
+                kind, text = "text", content  # what ``from_xml`` makes of a text message
+            else:
+                kind, text = from_xml(type_, sub_type, content)
         name = cells[self.remark].strip() or cells[self.nickname].strip()
         if not name and kind in ("system", "recall"):
             name = (recall_actor(text) if kind == "recall" else None) or SYSTEM_SENDER
@@ -214,24 +230,28 @@ class _EnglishRows:
             talker = cells[index].strip()
             if talker:
                 break
-        return ChatRecord(
-            platform="wechat",
-            sent_at=sent_at,
-            sender_name=name,
-            text=text,
-            line=item.line,
-            kind=kind,
-            sender_id=sender_id,
-            # localId is a row number that differs between backups (and between MSG0/MSG1 files),
-            # so it is no message id: overlapping exports de-duplicate by fingerprint instead.
-            message_id=None,
-            group_account=talker if talker and _CHATROOM.fullmatch(talker) else None,
+        # localId is a row number that differs between backups (and between MSG0/MSG1 files),
+        # so it is no message id: overlapping exports de-duplicate by fingerprint instead.
+        # Positional (platform, sent_at, sender_name, text, line, kind, sender_id, message_id,
+        # group_account): the reader builds one for every row.
+        return make_record(
+            "wechat",
+            sent_at,
+            name,
+            text,
+            line,
+            kind,
+            sender_id,
+            None,
+            talker if talker and _CHATROOM.fullmatch(talker) else None,
         )
 
 
-def _is_number(text: str) -> bool:
-    """Whether ``text`` is 1–20 ASCII digits (a message type), told without a regular expression."""
-    return text.isascii() and text.isdigit() and len(text) <= 20
+_from_epoch = dt.datetime.fromtimestamp
+
+
+def _raw(fields: list[str]) -> str:
+    return ",".join(fields)[:RAW_CHARS]
 
 
 def _chinese_row(item: CsvRecord, columns: dict[str, int]) -> ChatRecord | Reject:

@@ -18,15 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import BinaryIO, TextIO
 
 from qunguan.ingest.formats import register
 from qunguan.ingest.formats._qq import SYSTEM_IDS, body_kind, local_time, split_sender
-from qunguan.ingest.formats._reading import LINE_LIMIT, numbered_lines
+from qunguan.ingest.formats._reading import LINE_LIMIT, line_batches
 from qunguan.ingest.formats._txt_sniff import text_verdict
 from qunguan.ingest.formats.base import ChatFormat
-from qunguan.ingest.records import CHINA, ChatRecord, Kind, Reject
+from qunguan.ingest.records import CHINA, ChatRecord, Kind, Reject, make_record
 from qunguan.ingest.text import head_text, open_text
 
 # A header: date, an optional AM/PM token before or after the unpadded time, then the sender.
@@ -41,20 +40,13 @@ _BANNER_FIELD = re.compile(r"^消息(?P<field>分组|对象)[:：](?P<value>.*)$
 _TITLE_LINE = re.compile(r"^消息记录[（(]此消息记录为文本格式")
 
 
-@dataclass
-class _Message:
-    line: int
-    sent_at: dt.datetime
-    name: str
-    ident: str | None
-    body: list[str] = field(default_factory=list)
-
-
 class _TextParser:
     """The state of one pass over a text export; ``feed`` takes one line at a time.
 
     What each line completes is appended to ``out`` (the caller drains it): plain appends, not
     nested generators, because this runs for every line of exports with millions of them.
+    ``read_text`` reads the common lines (a message's body, the usual header) itself and hands
+    the others to ``feed``.
 
     A 64-'=' line is held back for one line: it opens a banner only if ``消息分组``/``消息对象``
     follows, otherwise it was part of a message body (a notice may use '=' as a rule).
@@ -67,7 +59,13 @@ class _TextParser:
         # exports always have them, so there an ID-less timestamp line is body text; private
         # exports may have none, and then every timestamp line is a header.
         self.with_ids: bool | None = None
-        self.message: _Message | None = None
+        # The message being read: its header's line, time, sender name and ID, and its body
+        # lines (``body`` is None while no message is open).
+        self.line = 0
+        self.sent_at: dt.datetime | None = None
+        self.name = ""
+        self.ident: str | None = None
+        self.body: list[str] | None = None
         self.skipping = False  # inside the body of a header that was rejected
         self.in_banner = False
         self.held: tuple[int, str] | None = None
@@ -113,10 +111,10 @@ class _TextParser:
                     self.out.append(Reject(lineno, f"消息头中的日期或时间无效：“{date} {clock}”", line))
                     return
                 self.skipping = False
-                self.message = _Message(lineno, sent_at, name, ident)
+                self.open(lineno, sent_at, name, ident)
                 return
-        if self.message is not None:
-            self.message.body.append(line)
+        if self.body is not None:
+            self.body.append(line)
         elif self.skipping or not line.strip() or _TITLE_LINE.match(line):
             return
         else:
@@ -124,37 +122,50 @@ class _TextParser:
                 Reject(lineno, "这一行不属于任何消息（前面没有“日期 时间 发送者(QQ号)”格式的消息头）", line)
             )
 
+    def open(self, lineno: int, sent_at: dt.datetime, name: str, ident: str | None) -> None:
+        """Start the message whose header is on line ``lineno`` (the one being read must be flushed)."""
+        self.line, self.sent_at, self.name, self.ident, self.body = lineno, sent_at, name, ident, []
+
     def flush(self) -> None:
         """Complete the message being read, if any (called at the next header, banner and end of file)."""
-        message, self.message = self.message, None
-        if message is None:
-            return
-        body = message.body
+        if self.body is not None:
+            self.out.append(self.record())
+
+    def record(self) -> ChatRecord:
+        """Complete the message being read (there must be one) and return its record."""
+        body = self.body
+        assert body is not None
+        assert self.sent_at is not None
+        self.body = None
         # The blank line before the next header is layout, not content; blank lines inside stay.
         while body and not body[-1].strip():
             body.pop()
-        start = 0
-        while start < len(body) and not body[start].strip():
-            start += 1
-        text = "\n".join(body[start:]) if start else "\n".join(body)
-        ident = message.ident
+        if len(body) == 1:
+            text = body[0]  # not blank: trailing blank lines are gone
+        else:
+            start = 0
+            while start < len(body) and not body[start].strip():
+                start += 1
+            text = "\n".join(body[start:]) if start else "\n".join(body)
+        ident = self.ident
         # Most messages are plain words: then ``body_kind`` would only say "text", after two
         # regular expressions; only a body that could be anything else goes through it.
-        if ident not in SYSTEM_IDS and text and not any(mark in text for mark in _NOT_PLAIN) and text.strip():
-            kind: Kind = "text"
+        kind: Kind
+        if (
+            text
+            and "[" not in text
+            and "撤回" not in text
+            and "离线文件" not in text
+            and "你已下载文件" not in text
+            and ident not in SYSTEM_IDS
+            and text.strip()
+        ):
+            kind = "text"
         else:
             kind = body_kind(ident, text)
-        self.out.append(
-            ChatRecord(
-                platform="qq",
-                sent_at=message.sent_at,
-                sender_name=message.name,
-                text=text,
-                line=message.line,
-                kind=kind,
-                sender_id=ident,
-                group_name=self.group,
-            )
+        # Positional: the reader builds one for every message.
+        return make_record(
+            "qq", self.sent_at, self.name, text, self.line, kind, ident, None, None, self.group
         )
 
     def finish(self) -> None:
@@ -165,36 +176,109 @@ class _TextParser:
         self.flush()
 
 
+# The usual header: a 24-hour clock, a space and a sender. Anything else (AM/PM, odd spacing, a
+# time out of range) takes ``_TextParser.feed`` and ``_HEADER``.
+_PLAIN_HEADER = re.compile(r"(\d{4}-\d{1,2}-\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}) (\S.*)")
+_MERIDIEM_FIRST = ("AM ", "PM ", "上午 ", "下午 ")
+
+
 def read_text(text: TextIO) -> Iterator[ChatRecord | Reject]:
-    """Yield the records of a text export, reading ``text`` one line at a time."""
+    """Yield the records of a text export, reading ``text`` a chunk of lines at a time."""
     parser = _TextParser()
     out = parser.out
     feed = parser.feed
-    for lineno, raw in numbered_lines(text):
-        if raw is None:
-            yield Reject(lineno, f"这一行超过 {LINE_LIMIT} 个字符，没有读取")
-            continue
-        line = raw.rstrip("\r\n")
-        if lineno == 1:
-            line = line.lstrip("\ufeff")
-        # Two lines of three are a message's body (or the blank line after it): while a message
-        # is open and nothing is held back, a line that cannot be a header or a separator just
-        # joins the body — what ``feed`` would do, without its calls.
-        message = parser.message
-        if message is not None and not line[:1].isdigit() and parser.held is None and line != _SEPARATOR:
-            message.body.append(line)
-            continue
-        feed(lineno, line)
-        if out:
-            yield from out
-            out.clear()
+    plain = _PLAIN_HEADER.match
+    china = CHINA
+    new = dt.datetime
+    record = make_record
+    system_ids = SYSTEM_IDS
+    meridiem = _MERIDIEM_FIRST
+    separator = _SEPARATOR
+    dates: dict[str, tuple[int, int, int]] = {}
+    # Sender parts (``_sender``) by their text: a group has a few hundred members at most.
+    senders: dict[str, tuple[str, str | None]] = {}
+    lineno = 0
+    # The body of the message being read while nothing is held back (else None): the lines
+    # ``feed`` need not see are read here, and ``body`` is taken again after each ``feed``.
+    body: list[str] | None = None
+    for lines in line_batches(text):
+        if lineno == 0 and lines and lines[0] is not None:
+            lines[0] = lines[0].lstrip("\ufeff")
+        for line in lines:
+            lineno += 1
+            if line is None:
+                yield Reject(lineno, f"这一行超过 {LINE_LIMIT} 个字符，没有读取")
+                continue
+            if body is not None:
+                # Two lines of three are a message's body (or the blank line after it): a line
+                # that cannot be a header or a separator just joins the body.
+                if not line[:1].isdigit():
+                    if line != separator:
+                        body.append(line)
+                        continue
+                elif (header := plain(line)) is not None:
+                    date, hour, minute, second, who = header.groups()
+                    # ``_HEADER`` takes an AM/PM after the clock for its own: those lines go to ``feed``.
+                    if not who.startswith(meridiem) and minute < "60" and second < "60":
+                        who = who.rstrip()  # what ``_HEADER``'s ``\s*$`` leaves out
+                        sender = senders.get(who)
+                        if sender is None:
+                            if len(senders) >= 10_000:
+                                senders.clear()
+                            sender = senders[who] = _sender(who)
+                        name, ident = sender
+                        if ident is None and parser.with_ids:
+                            body.append(line)  # a timestamp line in a group export's body
+                            continue
+                        ymd = dates.get(date)
+                        if ymd is None:
+                            year, month, day = date.split("-")
+                            ymd = dates[date] = (int(year), int(month), int(day))
+                        try:
+                            sent_at = new(
+                                ymd[0], ymd[1], ymd[2], int(hour), int(minute), int(second), 0, china
+                            )
+                        except ValueError:
+                            pass  # an impossible date or hour: ``feed`` rejects it
+                        else:
+                            # The message before ends here. Most are one line of plain words and
+                            # the blank line after it (``_TextParser.record`` says "text" for them).
+                            text_ = body[0] if len(body) == 2 and not body[1] else ""
+                            if (
+                                text_.strip()
+                                and "[" not in text_
+                                and "撤回" not in text_
+                                and "离线文件" not in text_
+                                and "你已下载文件" not in text_
+                                and parser.ident not in system_ids
+                            ):
+                                parser.body = None
+                                yield record(
+                                    "qq",
+                                    parser.sent_at,  # type: ignore[arg-type]
+                                    parser.name,
+                                    text_,
+                                    parser.line,
+                                    "text",
+                                    parser.ident,
+                                    None,
+                                    None,
+                                    parser.group,
+                                )
+                            else:
+                                yield parser.record()
+                            parser.skipping = False
+                            parser.line, parser.sent_at = lineno, sent_at
+                            parser.name, parser.ident = name, ident
+                            parser.body = body = []
+                            continue
+            feed(lineno, line)
+            body = parser.body if parser.held is None else None
+            if out:
+                yield from out
+                out.clear()
     parser.finish()
     yield from out
-
-
-# What a body must contain to be anything but plain words (see ``_qq.body_kind``): a placeholder,
-# a recall notice or an offline-file notice.
-_NOT_PLAIN = ("[", "撤回", "离线文件", "你已下载文件")
 
 
 def _sender(who: str) -> tuple[str, str | None]:
