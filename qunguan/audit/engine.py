@@ -30,7 +30,7 @@ what they need of the text (its normalised form, its chatter probability) from t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, reduce
 from operator import or_
@@ -66,16 +66,18 @@ CACHE_SIZE = 16_384
 CACHE_MAX_CHARS = 48
 
 # What the cache remembers of a text scanned with a conversation window, besides its findings:
-# (normalised text, offsets, the values named by the conversation detectors' ``text_memo``).
-_Memo = tuple[str, Sequence[int], tuple[Any, ...]]
+# (normalised text, offsets, (name, value) of each value named by the conversation detectors'
+# ``text_memo`` that the scan computed — ready for a document's ``__dict__.update``).
+_Memo = tuple[str, Sequence[int], tuple[tuple[str, Any], ...]]
 # One cached text: its message-level findings (tuples: shared, never changed) and, once it was
 # scanned with a conversation window, its memo.
 _Cached = tuple[tuple[Finding, ...], _Memo | None]
 
 # When one detector runs, once its character condition holds: (detector, min_digits,
-# min_digit_cluster, its regex, the slot of its phrases in the plan's PhraseIndex or -1). A
-# plain tuple: unpacking it in the scan loop is faster than reading attributes.
-_Gate = tuple[Detector, int, int, re.Pattern[str] | None, int]
+# min_digit_cluster, its regex, the slot of its phrases in the plan's PhraseIndex or -1, its
+# ``check`` — its findings as a list, no generator — where it has one, else None). A plain
+# tuple: unpacking it in the scan loop is faster than reading attributes.
+_Gate = tuple[Detector, int, int, re.Pattern[str] | None, int, Callable[[Document], list[Finding]] | None]
 
 
 @dataclass(slots=True)
@@ -100,6 +102,9 @@ class _Plan:
     # of them has a prefilter condition, and contextual scans are then never cached.
     conversation: tuple[Detector, ...] | None = ()
     memo_names: tuple[str, ...] = ()
+    # Each conversation detector's findings for one document, as a list (``check`` where the
+    # detector has one: no generator per message).
+    checks: tuple[Callable[[Document], list[Finding]], ...] = ()
     # Message-level results of short texts (see ``Auditor.scan``): two generations, each of at
     # most ``Auditor.cache_size`` texts.
     recent: dict[str, _Cached] = field(default_factory=dict)
@@ -242,7 +247,8 @@ class Auditor:
                 slot = len(phrase_sets)
                 phrase_sets.append(det.phrases)
             regex = re.compile(det.trigger_regex) if det.trigger_regex else None
-            gates.append((det, det.min_digits, det.min_digit_cluster, regex, slot))
+            check = getattr(det, "check", None)
+            gates.append((det, det.min_digits, det.min_digit_cluster, regex, slot, check))
         # The one character pass: trigger characters, the characters normalisation may change
         # (handed to it) and the non-ASCII digit-like characters (counted off the result).
         triggers = _char_class(char_bits)
@@ -258,6 +264,7 @@ class Auditor:
         memo_names = tuple(
             dict.fromkeys(name for d in detectors if d.needs_context for name in getattr(d, "text_memo", ()))
         )
+        checks = tuple(_check_of(d) for d in conversation or ())
         plan = _Plan(
             policy=policy,
             detectors=detectors,
@@ -274,6 +281,7 @@ class Auditor:
             gates=tuple(gates),
             conversation=conversation,
             memo_names=memo_names,
+            checks=checks,
         )
         self._plans[group] = plan
         return plan
@@ -285,12 +293,12 @@ class Auditor:
         """
         if not isinstance(text, str):
             raise TypeError(f"Auditor.scan expects str, not {type(text).__name__}")
-        if context is None:
+        if context is None or context.group is None:
             plan = self._base
             key = 0
         else:
-            plan = self._base if context.group is None else self._plan(context.group)
-            key = context.group is not None and context.timestamp is not None
+            plan = self._plans.get(context.group) or self._plan(context.group)
+            key = context.timestamp is not None
         if not text:
             return []
         if key:
@@ -340,15 +348,14 @@ class Auditor:
         fresh = hit is None  # (a hit in the older generation moves up, as in ``scan``)
         if hit is None:
             hit = plan.older.get(text)
+        memo = None
         if hit is not None:
             self._context_hits += 1
-        memo = hit[1] if hit is not None else None
+            memo = hit[1]
         if memo is not None:
             doc = Document.normalized_as(text, context, memo[0], memo[1])
-            slots = doc.__dict__
-            for name, value in zip(plan.memo_names, memo[2], strict=True):
-                if value is not None:
-                    slots[name] = value
+            if memo[2]:
+                doc.__dict__.update(memo[2])
         elif hit is not None:  # known from a scan without a window
             doc = Document(text, context)
         else:
@@ -358,8 +365,8 @@ class Auditor:
             findings = tuple(self._scan(text, context, plan, 0, made=made))
             doc = made[0] if made else Document(text, context)
         reported: dict[Detector, list[Finding]] | None = None
-        for detector in plan.conversation or ():
-            found = list(detector.scan(doc))
+        for detector, check in zip(plan.conversation or (), plan.checks, strict=True):
+            found = check(doc)
             if found:
                 if reported is None:
                     reported = {}
@@ -369,7 +376,7 @@ class Auditor:
                 findings = hit[0]
             norm = doc.normalized
             slots = doc.__dict__
-            values = tuple(slots.get(name) for name in plan.memo_names)
+            values = tuple((name, slots[name]) for name in plan.memo_names if slots.get(name) is not None)
             # (A text that normalisation leaves alone is kept once.)
             hit = (findings, (text if norm == text else norm, doc.offsets, values))
             fresh = True
@@ -433,7 +440,7 @@ class Auditor:
         encoded = ""
         matched: Sequence[list[Match[Any]]] | None = None
         found: list[Finding] = []
-        for detector, min_digits, min_cluster, regex, slot in gates:
+        for detector, min_digits, min_cluster, regex, slot, check in gates:
             if reported is not None and detector.needs_context:
                 found.extend(reported.get(detector, ()))
                 continue
@@ -483,7 +490,8 @@ class Auditor:
                     made.append(doc)
                 if plan.phrases is not None and matched is not None:
                     plan.phrases.attach(doc, encoded, matched)
-            found.extend(detector.scan(doc))
+            # (``scan`` looked up now, not when the plan was made: tests may spy on it.)
+            found.extend(detector.scan(doc) if check is None else check(doc))
         if not found:
             return found
         return self._finish(text, found, plan.policy)
@@ -521,6 +529,15 @@ class Auditor:
         """Return the policy action (none / notify / warn / recall) for ``finding``."""
         group = context.group if context is not None else None
         return self._plan(group).policy.action_for(finding.category)
+
+
+def _check_of(detector: Detector) -> Callable[[Document], list[Finding]]:
+    """Return a function giving ``detector``'s findings in a document as a list (its ``check``,
+    where it has one: the conversation detectors, which run on every message)."""
+    check: Callable[[Document], list[Finding]] | None = getattr(detector, "check", None)
+    if check is not None:
+        return check
+    return lambda doc: list(detector.scan(doc))
 
 
 def _mask_quotes(text: str, findings: list[Finding]) -> list[Finding]:

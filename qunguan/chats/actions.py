@@ -34,6 +34,7 @@ from qunguan.chats.models import ChatMessage, Finding, ImportBatch, ImportState,
 from qunguan.ingest import ChatRecord, Reject
 from qunguan.ingest import formats as chat_formats
 from qunguan.ingest.formats import FormatError
+from qunguan.ingest.records import utc_second
 from qunguan.ops.private_files import open_private, private_dir
 from qunguan.privacy_at_rest import mask_text
 from qunguan.registry import access
@@ -43,7 +44,9 @@ from qunguan.unregistered.actions import Sighting, note_sightings
 from qunguan.unregistered.models import SightingSource, UnregisteredGroup
 
 # Messages per transaction: large enough that commits do not dominate, small enough that an
-# interrupted import loses little work and memory stays flat.
+# interrupted import loses little work and memory stays flat. (A commit writes every page the
+# batch changed to the WAL, and the fingerprint index takes its entries at random places: at a
+# million stored messages larger batches save CPU — ``scripts/bench_store.py --batch-sizes``.)
 BATCH_SIZE = 2000
 # Kinds whose text is the sender's own words; placeholders ([图片]) and system lines are not audited.
 AUDITED_KINDS = frozenset(
@@ -286,6 +289,29 @@ def store_records(
     return _store_records(records, _GroupBinder(actor, group), batch)
 
 
+@dataclass(slots=True)
+class _Target:
+    """Where the records of one (platform, group account, group name) go: the group they bind
+    to, whether the actor may add to it, and the group columns of their rows."""
+
+    group: Group | None
+    allowed: bool
+    group_id: int | None
+    account: str
+    name: str
+
+    @classmethod
+    def of(cls, binder: _GroupBinder, record: ChatRecord) -> _Target:
+        group = binder.bind(record)
+        return cls(
+            group,
+            binder.allowed(group),
+            group.pk if group is not None else None,
+            (record.group_account or (group.account if group else ""))[:64],
+            (record.group_name or (group.name if group else ""))[:100],
+        )
+
+
 def _store_records(
     records: list[ChatRecord], binder: _GroupBinder, batch: ImportBatch | None, *, objects: bool = True
 ) -> StoredRecords:
@@ -298,47 +324,54 @@ def _store_records(
     result = StoredRecords()
     seen: dict[tuple[str, str], Sighting] = {}
     connection = connections[ChatMessage.objects.db]
-    unique: dict[str, ChatRecord] = {}
-    stored_at: dict[str, Any] = {}  # fingerprint → sent_at as the database takes it
-    if connection.vendor == "sqlite":
-        # The UTC text SQLite stores (``2024-09-02 01:00:05``) also gives the fingerprint its
-        # second (``2024-09-02T01:00:05``): one time conversion a message instead of two.
-        utc = dt.UTC
-        for record in records:
-            at = record.sent_at.astimezone(utc).replace(tzinfo=None).isoformat(" ")
-            fingerprint = record.fingerprint(f"{at[:10]}T{at[11:19]}")
-            if fingerprint not in unique:
-                unique[fingerprint] = record
-                stored_at[fingerprint] = at
-    else:
-        when = bulk.datetime_adapter(connection)
-        for record in records:
-            fingerprint = record.fingerprint()
-            if fingerprint not in unique:
-                unique[fingerprint] = record
-                stored_at[fingerprint] = when(record.sent_at)
+    sqlite = connection.vendor == "sqlite"
+    adapt = bulk.datetime_adapter(connection)
     batch_id = batch.pk if batch is not None else None
     with transaction.atomic():
+        # What binding gives, per (platform, group account, group name) — all it depends on:
+        # the group, whether the actor may add to it, and the row's group columns.
+        targets: dict[tuple[str, str | None, str | None], _Target] = {}
+        unique: set[str] = set()
         rows: list[tuple[Any, ...]] = []
-        groups: dict[str, Group | None] = {}
+        kept: list[tuple[ChatRecord, Group | None]] = []  # the record and group of each row
         refused: list[tuple[str, ChatRecord, Group | None]] = []
-        for fingerprint, record in unique.items():
-            group = binder.bind(record)
-            if not binder.allowed(group):
-                refused.append((fingerprint, record, group))
+        for record in records:
+            sent_at = record.sent_at
+            if sqlite:
+                # The UTC text SQLite stores (``2024-09-02 01:00:05``, Django's form) is the
+                # fingerprint's second (``2024-09-02T01:00:05``) with a space: one conversion.
+                second = utc_second(sent_at)
+                fingerprint = record.fingerprint(second)
+                at = (
+                    f"{second[:10]} {second[11:]}"
+                    if not sent_at.microsecond
+                    else sent_at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+                )
+            else:
+                fingerprint = record.fingerprint()
+                at = adapt(sent_at)
+            if fingerprint in unique:
                 continue
-            groups[fingerprint] = group
+            unique.add(fingerprint)
+            where = (record.platform, record.group_account, record.group_name)
+            target = targets.get(where)
+            if target is None:
+                target = targets[where] = _Target.of(binder, record)
+            if not target.allowed:
+                refused.append((fingerprint, record, target.group))
+                continue
+            kept.append((record, target.group))
             rows.append(
                 (
-                    group.pk if group is not None else None,
+                    target.group_id,
                     record.platform,
-                    (record.group_account or (group.account if group else ""))[:64],
-                    (record.group_name or (group.name if group else ""))[:100],
+                    target.account,
+                    target.name,
                     fingerprint,
                     (record.message_id or "")[:64],
                     (record.sender_id or "")[:64],
                     record.sender_name[:100],
-                    stored_at[fingerprint],
+                    at,
                     record.kind,
                     record.text,
                     record.recalled,
@@ -360,12 +393,10 @@ def _store_records(
         result.duplicates = len(records) - len(ids) - len(result.refused)
         new: list[_New] = []
         recalls: list[ChatRecord] = []
-        for row in rows:
-            fingerprint = row[4]
-            pk = ids.get(fingerprint)
+        for row, (record, group) in zip(rows, kept, strict=True):
+            pk = ids.get(row[4])
             if pk is None:
                 continue
-            record, group = unique[fingerprint], groups[fingerprint]
             new.append(_New(pk, record, group, row[2]))
             if group is None:
                 key = (record.platform, record.group_account or record.group_name or "（未命名）")
@@ -471,19 +502,20 @@ def _audit(
 ) -> tuple[list[tuple[Any, ...]], list[Finding]]:
     """Audit the new messages; return the findings as rows (``bulk.FINDING_FIELDS``) and, when
     ``messages`` holds their model instances, as ``Finding`` instances too."""
-    engine = auditor()
+    scan = auditor().scan
     rows: list[tuple[Any, ...]] = []
     objects: list[Finding] = []
     for item in new:
         record = item.record
         if record.kind not in AUDITED_KINDS or not record.text:
             continue
+        # (group, sender, timestamp): positional, one message after another in a long import.
         context = MessageContext(
-            group=item.group_account or None,
-            sender=(record.sender_id or "")[:64] or None,
-            timestamp=record.sent_at.timestamp(),
+            item.group_account or None,
+            (record.sender_id or "")[:64] or None,
+            record.sent_at.timestamp(),
         )
-        found = engine.scan(record.text, context)
+        found = scan(record.text, context)
         if not found:
             continue
         msg = messages[item.pk] if messages is not None else _message(None, item)

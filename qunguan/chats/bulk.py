@@ -5,9 +5,11 @@ An import stores up to a million messages; building a model instance per message
 are tuples, written through the Django connection with multi-row ``INSERT … VALUES`` statements
 (one statement per few hundred rows, on SQLite and PostgreSQL alike):
 
-* messages use ``ON CONFLICT (fingerprint) DO NOTHING RETURNING fingerprint, id``: a message
-  stored before (a re-run, an overlapping export, another import at the same moment) is skipped
-  by the database itself, and the caller learns the id of each message that is new;
+* messages use ``ON CONFLICT (fingerprint) DO NOTHING``: a message stored before (a re-run, an
+  overlapping export, another import at the same moment) is skipped by the database itself, and
+  the caller learns the id of each message that is new — on PostgreSQL through ``RETURNING``
+  (after a COPY into a load table), on SQLite from the statement's row count and last rowid
+  (``_SqliteMessages``), with the columns a run of rows shares bound once per statement;
 * findings are plain inserts (the bot gateway, which needs them as model instances, stores its
   few with ``bulk_create``).
 
@@ -235,15 +237,130 @@ def datetime_adapter(connection: Any) -> Any:
 def insert_messages(connection: Any, rows: Sequence[tuple[Any, ...]]) -> dict[str, int]:
     """Insert message rows (``MESSAGE_FIELDS`` order, ``sent_at`` already adapted).
 
-    Returns ``{fingerprint: id}`` of the rows stored now; a row whose fingerprint is stored
-    already is left out.
+    Returns ``{fingerprint: id}`` of the rows stored now, in the order of ``rows``; a row whose
+    fingerprint is stored already is left out.
     """
     messages, _ = _plans(connection)
-    if connection.vendor == "postgresql" and POSTGRES_COPY and rows:
+    if not rows:
+        return {}
+    if connection.vendor == "sqlite":
+        return _sqlite_messages(connection, messages).run(connection, rows)
+    if connection.vendor == "postgresql" and POSTGRES_COPY:
         stored = _copy_messages(connection, messages, rows)
     else:
         stored = messages.run(connection, rows)
     return {str(fingerprint): int(pk) for fingerprint, pk in stored}
+
+
+# SQLite: the columns a run of rows shares (an export is mostly one group of one batch) are
+# bound once per statement — numbered parameters (``?7``) let every row name the same one — and
+# the ids come from the statement's row count and last rowid instead of ``RETURNING``, which
+# makes SQLite buffer every inserted row in a temporary table: together about 5 µs a message.
+# MESSAGE_FIELDS positions of the shared columns (group, platform, group account and name,
+# batch) and of the per-row ones (fingerprint … recalled).
+_SHARED = (0, 1, 2, 3, 12)
+_FINGERPRINT = 4
+_OWN_FIRST, _OWN_END = 4, 12
+# Rows per statement (the highest parameter number stays far under SQLite's 32,766).
+SQLITE_ROWS_PER_STATEMENT = 1000
+
+
+class _SqliteMessages:
+    """The message INSERT on SQLite, with shared columns bound once and ids without RETURNING.
+
+    The ids: ``id`` is ``AUTOINCREMENT``, and while the statement runs the transaction holds
+    SQLite's one write lock, so rows that all went in got consecutive ids ending at the last
+    rowid. When some rows were skipped as stored already (each skipped row still uses up an id),
+    the new ones are the rows with those fingerprints that have the highest ids — ids never go
+    back, so every row stored before has a lower one.
+    """
+
+    def __init__(self, connection: Any, plan: _Insert) -> None:
+        qn = connection.ops.quote_name
+        by_attname = {f.attname: f for f in ChatMessage._meta.concrete_fields}
+        own = MESSAGE_FIELDS[_OWN_FIRST:_OWN_END]
+        shared = [MESSAGE_FIELDS[i] for i in _SHARED]
+        columns = [by_attname[name].column for name in (*own, *shared)]
+        columns += [f.column for f in plan._defaults]
+        self.plan = plan
+        self.shared_width = len(shared) + len(plan._defaults)
+        self.own_width = len(own)
+        table = qn(ChatMessage._meta.db_table)
+        fingerprint, pk = qn(by_attname["fingerprint"].column), qn(by_attname["id"].column)
+        # Table and column names come from the model, quoted by the backend; values are parameters.
+        self._head = f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES "  # noqa: S608
+        self._shared_marks = "".join(f", ?{i}" for i in range(1, self.shared_width + 1)) + ")"
+        self._tail = f" ON CONFLICT ({fingerprint}) DO NOTHING"
+        self._lookup_head = f"SELECT {fingerprint}, {pk} FROM {table} WHERE {fingerprint} IN ("  # noqa: S608
+        self._sql_by_rows: dict[int, str] = {}
+
+    def _sql(self, rows: int) -> str:
+        sql = self._sql_by_rows.get(rows)
+        if sql is None:
+            width, first = self.own_width, self.shared_width + 1
+            values = ", ".join(
+                "(" + ", ".join(f"?{first + r * width + c}" for c in range(width)) + self._shared_marks
+                for r in range(rows)
+            )
+            sql = self._sql_by_rows[rows] = self._head + values + self._tail
+        return sql
+
+    def run(self, connection: Any, rows: Sequence[tuple[Any, ...]]) -> dict[str, int]:
+        extra = self.plan._extra(connection)
+        stored: dict[str, int] = {}
+        connection.ensure_connection()
+        # Errors still reach the caller as Django's (DatabaseError …), as from any cursor.
+        with connection.wrap_database_errors:
+            cursor = connection.connection.cursor()
+            try:
+                start = 0
+                shared = None
+                limit = SQLITE_ROWS_PER_STATEMENT
+                for at, row in enumerate(rows):
+                    key = (row[0], row[1], row[2], row[3], row[12])
+                    if key != shared or at - start >= limit:
+                        if at > start:
+                            self._execute(cursor, rows[start:at], shared, extra, stored)
+                        start, shared = at, key
+                self._execute(cursor, rows[start:], shared, extra, stored)
+            finally:
+                cursor.close()
+        return stored
+
+    def _execute(
+        self,
+        cursor: Any,
+        chunk: Sequence[tuple[Any, ...]],
+        shared: Any,
+        extra: tuple[Any, ...],
+        stored: dict[str, int],
+    ) -> None:
+        params: list[Any] = [*shared, *extra]
+        for row in chunk:
+            params.extend(row[_OWN_FIRST:_OWN_END])
+        cursor.execute(self._sql(len(chunk)), params)
+        count = cursor.rowcount
+        if count <= 0:
+            return
+        fingerprints = [row[_FINGERPRINT] for row in chunk]
+        if count == len(chunk):
+            last = cursor.lastrowid
+            stored.update(zip(fingerprints, range(last - count + 1, last + 1), strict=True))
+            return
+        sql = self._lookup_head + ", ".join(["?"] * len(fingerprints)) + ")"
+        found = sorted(cursor.execute(sql, fingerprints).fetchall(), key=lambda item: item[1])
+        new = dict(found[-count:])
+        # In the order of the rows, as RETURNING gives them.
+        stored.update((f, new[f]) for f in fingerprints if f in new)
+
+
+_SQLITE_MESSAGES: list[_SqliteMessages] = []
+
+
+def _sqlite_messages(connection: Any, plan: _Insert) -> _SqliteMessages:
+    if not _SQLITE_MESSAGES or _SQLITE_MESSAGES[0].plan is not plan:
+        _SQLITE_MESSAGES[:] = [_SqliteMessages(connection, plan)]
+    return _SQLITE_MESSAGES[0]
 
 
 # PostgreSQL: stream the rows with COPY into a temporary table, then move them with one

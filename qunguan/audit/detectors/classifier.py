@@ -31,7 +31,7 @@ from qunguan.audit.detectors.lexicon import (
     choose_anchors,
 )
 from qunguan.audit.finding import Finding, Severity
-from qunguan.audit.models.ngram import NgramModel, ngrams, sigmoid
+from qunguan.audit.models.ngram import GramTable, NgramModel, ngrams, sigmoid
 from qunguan.audit.phrases import PhraseSet, char_start, document_encoded, encoded_length
 
 if TYPE_CHECKING:
@@ -103,6 +103,34 @@ def doc_ngrams(doc: Document) -> set[str]:
     return grams
 
 
+_TABLES: dict[tuple[int, ...], GramTable] = {}
+
+
+def shipped_table() -> GramTable:
+    """Return the shipped abuse and off-topic models' weights in one table (made once per process).
+
+    Both models read every distinct text a group sends (the burst rule the off-topic one): with
+    one table each n-gram of a text is made and looked up once for both.
+    """
+    models = (load_model("abuse"), load_model("offtopic"))
+    key = tuple(map(id, models))
+    with _MODELS_LOCK:
+        table = _TABLES.get(key)
+        if table is None:
+            _TABLES.clear()
+            table = _TABLES[key] = GramTable(models)
+        return table
+
+
+def doc_gram_sums(doc: Document, table: GramTable) -> tuple[tuple[float, int], ...]:
+    """Return ``table.sums(doc.normalized)``, computed once per document."""
+    cache = doc.__dict__
+    sums = cache.get("_qunguan_gram_sums")
+    if sums is None:
+        sums = cache["_qunguan_gram_sums"] = table.sums(doc.normalized)
+    return sums
+
+
 def abridge(text: str, limit: int = 12) -> str:
     """Return the head of ``text`` for evidence (whole-message findings), with an ellipsis."""
     flat = " ".join(text.split())
@@ -120,6 +148,9 @@ class AbuseModelDetector(Detector):
         self.model = model or load_model("abuse")
         self.lexicon = lexicon or cached_lexicon()
         self._p_threshold = sigmoid(self.model.threshold)
+        # The shipped model reads its weights from the table it shares with the off-topic one.
+        self._table = shipped_table() if model is None else None
+        self._column = self._table.column(self.model) if self._table is not None else None
 
     @classmethod
     def from_policy(cls, policy: Policy) -> Self:
@@ -140,7 +171,11 @@ class AbuseModelDetector(Detector):
         if len(text) < 2:
             return
         extra = doc_abuse_lexicon_grams(doc, self.lexicon)
-        p = sigmoid(self.model.raw_score(text, extra, doc_ngrams(doc)))
+        table, column = self._table, self._column
+        if table is not None and column is not None:
+            p = sigmoid(table.raw_score(text, doc_gram_sums(doc, table), column, extra))
+        else:
+            p = sigmoid(self.model.raw_score(text, extra, doc_ngrams(doc)))
         pt = self._p_threshold
         if p < pt:
             return
@@ -171,6 +206,8 @@ class OfftopicModelDetector(Detector):
 
     def __init__(self, model: NgramModel | None = None) -> None:
         self.model = model or load_model("offtopic")
+        self._table = shipped_table() if model is None else None
+        self._column = self._table.column(self.model) if self._table is not None else None
 
     def probability(self, normalized: str, grams: set[str] | None = None) -> float:
         """Return the probability that normalised text is chit-chat rather than work."""
@@ -183,7 +220,15 @@ class OfftopicModelDetector(Detector):
         cache = doc.__dict__
         p = cache.get(OFFTOPIC_MEMO)
         if p is None:
-            p = cache[OFFTOPIC_MEMO] = self.probability(doc.normalized, doc_ngrams(doc))
+            text = doc.normalized
+            table, column = self._table, self._column
+            if len(text) < 2:
+                p = 0.0  # as ``probability``
+            elif table is not None and column is not None:
+                p = sigmoid(table.raw_score(text, doc_gram_sums(doc, table), column))
+            else:
+                p = self.probability(text, doc_ngrams(doc))
+            cache[OFFTOPIC_MEMO] = p
         return p
 
     def scan(self, doc: Document) -> Iterator[Finding]:

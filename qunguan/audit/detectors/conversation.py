@@ -129,9 +129,15 @@ class _Windows(Generic[_W]):
         self.horizon = horizon
         self.factory = factory
         self.groups: OrderedDict[str, _W] = OrderedDict()
+        # The most recently active group and its window: an import or a busy group asks for the
+        # same window message after message, and it is already the last in LRU order.
+        self._last: tuple[str, _W] | None = None
 
     def window(self, group: str) -> _W:
         """Return the group's window (made now if new), as the most recently active group."""
+        last = self._last
+        if last is not None and last[0] == group:
+            return last[1]
         window = self.groups.get(group)
         if window is None:
             window = self.groups[group] = self.factory()
@@ -139,14 +145,8 @@ class _Windows(Generic[_W]):
                 self.groups.popitem(last=False)
         else:
             self.groups.move_to_end(group)
+        self._last = (group, window)
         return window
-
-
-def _context(doc: Document) -> tuple[str, str, float] | None:
-    ctx = doc.context
-    if ctx is None or ctx.group is None or ctx.timestamp is None:
-        return None
-    return ctx.group, ctx.sender or "", float(ctx.timestamp)
 
 
 class HarassmentDetector(Detector):
@@ -170,48 +170,62 @@ class HarassmentDetector(Detector):
 
     def scan(self, doc: Document) -> Iterator[Finding]:
         """Yield harassment findings for this message given the group's recent messages."""
-        where = _context(doc)
-        if where is None:
-            return
-        group, sender, now = where
+        yield from self.check(doc)
+
+    def check(self, doc: Document) -> list[Finding]:
+        """Return ``scan``'s findings as a list: the engine calls this for every message."""
+        ctx = doc.context
+        if ctx is None or ctx.group is None or ctx.timestamp is None:
+            return []
+        group, sender, now = ctx.group, ctx.sender or "", float(ctx.timestamp)
         text = doc.normalized
-        mentions = tuple(_MENTION.findall(doc.text)) if "@" in doc.text else ()
-        if extra := (doc.context.extra.get("mentions") if doc.context else None):
-            mentions += tuple(str(m) for m in extra)
+        raw = doc.text
+        mentions = tuple(_MENTION.findall(raw)) if "@" in raw else ()
+        extra = ctx.extra
+        if extra and (listed := extra.get("mentions")):
+            mentions += tuple(str(m) for m in listed)
         with self._lock:
             mine_now = self._windows.window(group).push((now, sender, text, mentions), now - self._horizon)
             if not sender or (len(mine_now) < self._min_count and not mentions):
-                return  # too few messages for any rule (the counts below include this one)
+                return []  # too few messages for any rule (the counts below include this one)
             # This sender's messages in the window, oldest first (a copy: the lock ends here).
             mine = list(mine_now)
+        found: list[Finding] = []
         flood_from = now - self.FLOOD_SECONDS
         recent = sum(1 for e in mine if e[0] >= flood_from)
         if recent >= self.FLOOD_COUNT:
-            yield self._finding(
-                doc,
-                "harassment.flood",
-                min(0.95, 0.6 + 0.05 * (recent - self.FLOOD_COUNT)),
-                f"同一成员{int(self.FLOOD_SECONDS)}秒内连续发送{recent}条消息，疑似刷屏。",
+            found.append(
+                self._finding(
+                    doc,
+                    "harassment.flood",
+                    min(0.95, 0.6 + 0.05 * (recent - self.FLOOD_COUNT)),
+                    f"同一成员{int(self.FLOOD_SECONDS)}秒内连续发送{recent}条消息，疑似刷屏。",
+                )
             )
         if len(text) >= 2:
             repeat_from = now - self.REPEAT_SECONDS
             same = sum(1 for e in mine if e[2] == text and e[0] >= repeat_from)
             if same >= self.REPEAT_COUNT:
-                yield self._finding(
-                    doc,
-                    "harassment.repeat",
-                    min(0.95, 0.6 + 0.1 * (same - self.REPEAT_COUNT)),
-                    f"同一成员短时间内重复发送相同内容{same}次，疑似骚扰刷屏。",
+                found.append(
+                    self._finding(
+                        doc,
+                        "harassment.repeat",
+                        min(0.95, 0.6 + 0.1 * (same - self.REPEAT_COUNT)),
+                        f"同一成员短时间内重复发送相同内容{same}次，疑似骚扰刷屏。",
+                    )
                 )
         for target in set(mentions):
             count = sum(1 for e in mine if target in e[3] and e[0] >= now - self.REPEAT_SECONDS)
             if count >= self.MENTION_COUNT:
-                yield self._finding(
-                    doc,
-                    "harassment.mention",
-                    min(0.95, 0.6 + 0.1 * (count - self.MENTION_COUNT)),
-                    f"同一成员短时间内反复@同一人{count}次，疑似骚扰。",
+                found.append(
+                    self._finding(
+                        doc,
+                        "harassment.mention",
+                        min(0.95, 0.6 + 0.1 * (count - self.MENTION_COUNT)),
+                        f"同一成员短时间内反复@同一人{count}次，疑似骚扰。",
+                    )
                 )
+        return found
 
     @staticmethod
     def _finding(doc: Document, rule: str, score: float, explanation: str) -> Finding:
@@ -253,37 +267,43 @@ class OfftopicBurstDetector(Detector):
 
     def scan(self, doc: Document) -> Iterator[Finding]:
         """Yield ``offtopic.burst`` on the message that makes a run a burst; nothing else."""
-        where = _context(doc)
-        if where is None:
-            return
-        group, sender, now = where
+        yield from self.check(doc)
+
+    def check(self, doc: Document) -> list[Finding]:
+        """Return ``scan``'s findings as a list: the engine calls this for every message."""
+        ctx = doc.context
+        if ctx is None or ctx.group is None or ctx.timestamp is None:
+            return []
+        group, sender, now = ctx.group, ctx.sender or "", float(ctx.timestamp)
         chat = self._model.doc_probability(doc) >= self.CHAT_PROBABILITY
         with self._lock:
             window = self._windows.window(group)
             window.push((now, sender, chat), now - self.WINDOW_SECONDS)
             if not chat:
-                return
+                return []
             if now < window.burst_until:
                 window.burst_until = now + self.WINDOW_SECONDS  # the reported run goes on
-                return
+                return []
             chats = len(window.chats)
             senders = len(window.chat_senders)
             share = chats / len(window.entries)
             if chats < self.MIN_MESSAGES or senders < self.MIN_SENDERS or share < self.MIN_SHARE:
-                return
+                return []
             window.burst_until = now + self.WINDOW_SECONDS
             first = window.chats[0][0]
         minutes = max(1, round((now - first) / 60))
         score = min(0.95, 0.8 + 0.02 * (chats - self.MIN_MESSAGES))
         evidence = doc.text if len(doc.text) <= 12 else doc.text[:12] + "…"
-        yield Finding(
-            "offtopic",
-            "offtopic.burst",
-            Severity.LOW,
-            0,
-            len(doc.text),
-            evidence,
-            round(score, 3),
-            f"{senders}名成员约{minutes}分钟内发送{chats}条闲聊消息（截至本条），存在扎堆闲聊；"
-            "同一轮闲聊只提示这一次。",
-        )
+        return [
+            Finding(
+                "offtopic",
+                "offtopic.burst",
+                Severity.LOW,
+                0,
+                len(doc.text),
+                evidence,
+                round(score, 3),
+                f"{senders}名成员约{minutes}分钟内发送{chats}条闲聊消息（截至本条），存在扎堆闲聊；"
+                "同一轮闲聊只提示这一次。",
+            )
+        ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from itertools import repeat
 from operator import getitem
@@ -115,6 +115,115 @@ class NgramModel:
     def score(self, text: str, extra: Iterable[str] = ()) -> float:
         """Return the probability in 0..1 that ``text`` belongs to the positive class."""
         return sigmoid(self.raw_score(text, extra))
+
+
+# A key of the merged table (``GramTable``): an n-gram of text as the engine looks it up. One
+# character: its code point; two: both code points in one int, as ``memoryview.cast("Q")`` reads
+# them off the text's UTF-32 (first | second << 32) — unless the second is NUL, which would make
+# it its first character's key; three (and that bigram): the string itself. Pseudo-features
+# (lexicon indicators, "\x01abuse") are looked up apart.
+GramKey = int | str
+
+
+def gram_key(gram: str) -> GramKey:
+    """Return the ``GramTable`` key of an n-gram of 1–3 characters (the string itself otherwise)."""
+    if len(gram) == 1:
+        return ord(gram)
+    if len(gram) == 2 and gram[1] != "\x00":
+        return ord(gram[0]) | ord(gram[1]) << 32
+    return gram
+
+
+def gram_keys(text: str) -> set[GramKey]:
+    """Return the keys (``gram_key``) of the distinct 1–3-grams of ``text``'s first ``MAX_CHARS``.
+
+    The same n-grams as ``ngrams(text)``, one key each, made without a string per uni- and
+    bigram: the text's UTF-32 read as 32-bit and (twice, one character apart) as 64-bit ints.
+    """
+    text = text[:MAX_CHARS]
+    n = len(text)
+    if "\x00" in text:
+        # A bigram ending in NUL would read as its first character's key: the slow way.
+        return set(map(gram_key, ngrams(text)))
+    raw = memoryview(text.encode("utf-32-le", "surrogatepass"))
+    keys: set[GramKey] = set(raw.cast("I"))
+    if n > 1:
+        keys.update(raw[: 8 * (n // 2)].cast("Q"))
+        keys.update(raw[4 : 4 + 8 * ((n - 1) // 2)].cast("Q"))
+    if n > 2:
+        keys.update(map(getitem, repeat(text, n - 2), _SLICES3[: n - 2]))
+    return keys
+
+
+class GramTable:
+    """The weights of several n-gram models in one table: each n-gram of a text is looked up once.
+
+    Each n-gram maps to a tuple of its weights (0.0 for a model that lacks it). ``sums(text)``
+    adds up each model's weights of the distinct n-grams of ``text`` in one pass, and
+    ``raw_score(text, sums, i, …)`` is then ``models[i].raw_score(text, …)``: the same features,
+    the same weights, the same formula — the sum taken in another order, as the order of a set
+    of strings already differs from one process to the next (hash randomisation), so the last
+    bit of a score could differ before too. Usable only when no model has a weight of exactly
+    0.0 (``usable``): 0.0 marks "not in this model".
+    """
+
+    __slots__ = ("_empty", "extra", "models", "usable", "weights")
+
+    def __init__(self, models: Sequence[NgramModel]) -> None:
+        self.models = tuple(models)
+        self.usable = all(m._no_zero for m in self.models)
+        width = len(self.models)
+        merged: dict[GramKey, list[float]] = {}
+        extra: dict[str, list[float]] = {}
+        for i, model in enumerate(self.models):
+            for gram, weight in model.weights.items():
+                if 1 <= len(gram) <= 3:
+                    row = merged.setdefault(gram_key(gram), [0.0] * width)
+                else:  # a pseudo-feature: never an n-gram of a text
+                    row = extra.setdefault(gram, [0.0] * width)
+                row[i] = weight
+        self.weights: dict[GramKey, tuple[float, ...]] = {k: tuple(v) for k, v in merged.items()}
+        self.extra: dict[str, tuple[float, ...]] = {k: tuple(v) for k, v in extra.items()}
+        self._empty = tuple((0.0, 0) for _ in range(width))
+
+    def column(self, model: NgramModel) -> int | None:
+        """Return the column of ``model`` (None when the table does not hold it, or is unusable)."""
+        if not self.usable:
+            return None
+        for i, m in enumerate(self.models):
+            if m is model:
+                return i
+        return None
+
+    def sums(self, text: str) -> tuple[tuple[float, int], ...]:
+        """Return, per model, (sum of the weights, how many) of the distinct n-grams of ``text``
+        that the model knows."""
+        rows = list(filter(None, map(self.weights.get, gram_keys(text))))
+        if not rows:
+            return self._empty
+        out = []
+        for column in zip(*rows, strict=True):  # (rows of one width)
+            values = list(filter(None, column))
+            out.append((sum(values), len(values)))
+        return tuple(out)
+
+    def raw_score(
+        self, text: str, sums: tuple[tuple[float, int], ...], column: int, extra: Iterable[str] = ()
+    ) -> float:
+        """Return ``models[column].raw_score(text, extra)``, given ``sums(text)``."""
+        total, count = sums[column]
+        if extra:
+            for feature in set(extra):
+                if len(feature) <= 3:  # (no shipped feature is this short: it may be an n-gram too)
+                    return self.models[column].raw_score(text, extra)
+                row = self.extra.get(feature)
+                if row is not None and row[column]:
+                    total += row[column]
+                    count += 1
+        model = self.models[column]
+        if not count:
+            return model.bias
+        return model.bias + total / math.sqrt(count)
 
 
 def sigmoid(z: float) -> float:
