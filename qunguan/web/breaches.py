@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -28,13 +29,43 @@ from django.utils import timezone
 
 from qunguan.accounts.models import Role
 from qunguan.registry import access
-from qunguan.registry.checks import CHECKS, Breach, run_checks
+from qunguan.registry.checks import CHECKS, Breach, CheckContext, run_checks, unregistered_facts
 from qunguan.registry.models import Group, GroupStatus
 from qunguan.unregistered.models import UnregisteredGroup
 
 # Above this many groups in the school the checks' result is shared instead of recomputed.
 LARGE_SCOPE_GROUPS = 2000
 CACHE_ALIAS = "checks"
+# How long a process trusts its last answer to "is this a large school?" (a count of every group,
+# otherwise paid by every page that shows breaches). A school crosses the threshold once in its
+# life; the pages follow within this many seconds.
+SIZE_RECHECK_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class BreachSummary:
+    """Breaches grouped by check kind, in the order they were found, for the dashboard (总览)."""
+
+    by_kind: dict[str, list[Breach]]
+    total: int
+    # Registered and unregistered groups with at least one breach.
+    groups: int
+    checked_at: dt.datetime | None  # None: computed for this request
+
+    @classmethod
+    def of(cls, breaches: list[Breach], checked_at: dt.datetime | None) -> BreachSummary:
+        by_kind: dict[str, list[Breach]] = defaultdict(list)
+        for b in breaches:
+            by_kind[b.kind].append(b)
+        groups = len({(b.group_id, b.unregistered_id) for b in breaches})
+        return cls(dict(by_kind), len(breaches), groups, checked_at)
+
+    def plus(self, other: BreachSummary) -> BreachSummary:
+        """Return this summary followed by ``other`` (whose groups are none of this one's)."""
+        by_kind = dict(self.by_kind)
+        for kind, rows in other.by_kind.items():
+            by_kind[kind] = [*by_kind.get(kind, ()), *rows]
+        return BreachSummary(by_kind, self.total + other.total, self.groups + other.groups, self.checked_at)
 
 
 class BreachIndex:
@@ -46,10 +77,17 @@ class BreachIndex:
         self.by_group: dict[int, list[Breach]] = defaultdict(list)
         self.by_unit: dict[int | None, list[Breach]] = defaultdict(list)
         self.by_kind: dict[str, set[int]] = defaultdict(set)
+        self._summary: BreachSummary | None = None
         for b in breaches:
             self.by_group[b.group_id].append(b)
             self.by_unit[b.unit_id].append(b)
             self.by_kind[b.kind].add(b.group_id)
+
+    def summary(self) -> BreachSummary:
+        """Return the breaches grouped by kind (computed once per result, then kept with it)."""
+        if self._summary is None:
+            self._summary = BreachSummary.of(self.breaches, self.checked_at)
+        return self._summary
 
     def for_group(self, group_id: int) -> list[Breach]:
         return self.by_group.get(group_id, [])
@@ -102,11 +140,24 @@ def refresh_school_breaches(today: dt.date) -> int | None:
     return len(_compute_and_share(today)[1])
 
 
+# This process's last answer to ``is_large_school``: (threshold it was for, when, answer).
+_size: dict[str, tuple[int, float, bool]] = {}
+
+
 def is_large_school() -> bool:
-    """Whether the school has so many groups that check results are shared (see the module)."""
+    """Whether the school has so many groups that check results are shared (see the module).
+
+    The count is taken at most every ``SIZE_RECHECK_SECONDS`` per process.
+    """
     if settings.QUNGUAN_CHECKS_CACHE_SECONDS <= 0:
         return False
-    return Group.objects.exclude(status=GroupStatus.DISSOLVED).count() > LARGE_SCOPE_GROUPS
+    now = time.monotonic()
+    known = _size.get("large")
+    if known is not None and known[0] == LARGE_SCOPE_GROUPS and now - known[1] < SIZE_RECHECK_SECONDS:
+        return known[2]
+    large = Group.objects.exclude(status=GroupStatus.DISSOLVED).count() > LARGE_SCOPE_GROUPS
+    _size["large"] = (LARGE_SCOPE_GROUPS, now, large)
+    return large
 
 
 def _shared_applies(user: Any) -> bool:
@@ -146,10 +197,37 @@ def scoped_breaches(
         for unit_id in access.visible_units(user).values_list("pk", flat=True):
             breaches += school.by_unit.get(unit_id, [])
     if unregistered is not None:
-        breaches += run_checks(Group.objects.none(), kinds=["unregistered_group"], unregistered=unregistered)
+        breaches += unregistered_breaches(unregistered)
     return breaches, school.checked_at
 
 
+def unregistered_breaches(unregistered: QuerySet[UnregisteredGroup]) -> list[Breach]:
+    """Return a breach for each open unregistered group in ``unregistered`` (already scoped).
+
+    The same as ``run_checks(Group.objects.none(), kinds=["unregistered_group"], …)`` without
+    the registered groups' fact queries, which find nothing there but still cost their time.
+    """
+    ctx = CheckContext(today=timezone.localdate(), unregistered=unregistered_facts(unregistered))
+    return list(CHECKS["unregistered_group"].fn((), ctx))
+
+
+def breach_summary(
+    user: Any, groups: QuerySet[Group], *, unregistered: QuerySet[UnregisteredGroup] | None = None
+) -> BreachSummary:
+    """Return ``scoped_breaches`` grouped by kind, for the dashboard.
+
+    For the supervisor of a large school the grouping of the school-wide result is done once
+    per result and kept with it (25,000 breaches and more), not once per page.
+    """
+    if _shared_applies(user) and access.is_supervisor(user):
+        school = _school_breaches(timezone.localdate()).summary()
+        if unregistered is None:
+            return school
+        return school.plus(BreachSummary.of(unregistered_breaches(unregistered), None))
+    return BreachSummary.of(*scoped_breaches(user, groups, unregistered=unregistered))
+
+
 def clear_local_cache() -> None:
-    """Forget this process's copy (tests; the shared file cache expires by itself)."""
+    """Forget this process's copies (tests; the shared file cache expires by itself)."""
     _local.clear()
+    _size.clear()
