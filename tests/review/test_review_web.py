@@ -312,3 +312,18 @@ def test_message_level_evidence_is_shown_masked(review, client_for, chat_file):
     for finding in message.findings.all():
         page = client.get(detail(finding)).text
         assert PHONE not in page
+
+
+def test_the_queue_escapes_message_text_around_the_marked_evidence(review, client_for, chat_file):
+    from qunguan.chats.actions import do_import_chat_file
+
+    do_import_chat_file(
+        None,
+        chat_file(
+            '2024-09-05T09:00:00|600100200|10001099|某人|<script>alert("x")</script>电话13812345679&|a-xss'
+        ),
+    )
+    page = client_for(review.cast.supervisor).get(reverse("review_list")).text
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert "13812345679" not in page  # the evidence itself is masked in its <mark>
