@@ -71,63 +71,6 @@ class ChatRecord:
         return sha256(key.encode("utf-8", "surrogatepass")).digest()[:16].hex()
 
 
-def _fast_init(cls: type[ChatRecord]) -> None:
-    """Give ``cls`` an ``__init__`` that fills its slots through their descriptors.
-
-    The frozen dataclass's own ``__init__`` calls ``object.__setattr__(self, name, value)`` once
-    per field, a name lookup each; readers build a record for every message of exports with
-    millions, so this one sets the twelve slots directly. Same signature, same defaults.
-    """
-    names = [f.name for f in fields(cls)]
-    if names != list(_FIELDS):  # a new field needs its place here and in ``_Unfrozen``
-        raise TypeError(f"ChatRecord 的字段与 _FIELDS 不一致：{names}")
-    (
-        set_platform,
-        set_sent_at,
-        set_sender_name,
-        set_text,
-        set_line,
-        set_kind,
-        set_sender_id,
-        set_message_id,
-        set_group_account,
-        set_group_name,
-        set_recalled,
-        set_recalls_message_id,
-    ) = (cls.__dict__[name].__set__ for name in names)
-
-    def __init__(  # the constructor, installed after the dataclass made the slots
-        self: ChatRecord,
-        platform: Platform,
-        sent_at: dt.datetime,
-        sender_name: str,
-        text: str,
-        line: int,
-        kind: Kind = "text",
-        sender_id: str | None = None,
-        message_id: str | None = None,
-        group_account: str | None = None,
-        group_name: str | None = None,
-        recalled: bool = False,
-        recalls_message_id: str | None = None,
-    ) -> None:
-        set_platform(self, platform)
-        set_sent_at(self, sent_at)
-        set_sender_name(self, sender_name)
-        set_text(self, text)
-        set_line(self, line)
-        set_kind(self, kind)
-        set_sender_id(self, sender_id)
-        set_message_id(self, message_id)
-        set_group_account(self, group_account)
-        set_group_name(self, group_name)
-        set_recalled(self, recalled)
-        set_recalls_message_id(self, recalls_message_id)
-
-    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
-    cls.__init__ = __init__  # type: ignore[method-assign]
-
-
 _FIELDS = (
     "platform",
     "sent_at",
@@ -142,7 +85,9 @@ _FIELDS = (
     "recalled",
     "recalls_message_id",
 )
-_fast_init(ChatRecord)
+# ``_Unfrozen`` below must have exactly ChatRecord's slots, in its order, to become one.
+if [f.name for f in fields(ChatRecord)] != list(_FIELDS):
+    raise TypeError(f"ChatRecord 的字段与 _FIELDS 不一致：{[f.name for f in fields(ChatRecord)]}")
 
 
 class _Unfrozen:
