@@ -6,8 +6,10 @@ stable pseudonym (成员-7F3A2C) until it reveals the sender — a logged action
 the deployment's SECRET_KEY: stable across pages, groups and imports (a reviewer can tell that
 the same person posted twice), different per sender, and not reversible without the key.
 
-Message text is masked with the audit engine's own ``redact`` over the stored findings, so an
-ID number or phone found in a message never reaches the page in full, whoever looks.
+Message text is masked with the audit engine's own ``redact`` over the stored findings that hold
+personal data or secrets, so an ID number or phone found in a message never reaches the page in
+full, whoever looks. The words an advertisement, an insult or a banned term was found by stay
+readable: they are what the reviewer judges, and they expose nobody.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from qunguan.audit.mask import is_message_level
 from qunguan.chats.models import ChatMessage, Finding
 
 PSEUDONYM_PREFIX = "成员-"
+# The categories whose spans are masked in a message shown on screen: personal data and secrets.
+MASKED_ON_SCREEN = ("privacy.", "secret.")
 # Six hex digits: four (65,536 values) would give two of a 150-member group the same name about
 # once in six groups (birthday bound); six makes that about one in six thousand.
 PSEUDONYM_DIGITS = 6
@@ -71,7 +75,7 @@ def masked_text(message: ChatMessage, findings: Iterable[Finding]) -> str:
         from qunguan.chats.retention import PURGED_NOTICE
 
         return PURGED_NOTICE
-    return redact(message.text, [_as_audit(f) for f in findings])
+    return redact(message.text, [_as_audit(f) for f in findings if f.category.startswith(MASKED_ON_SCREEN)])
 
 
 @dataclass(frozen=True)

@@ -314,6 +314,25 @@ def test_message_level_evidence_is_shown_masked(review, client_for, chat_file):
         assert PHONE not in page
 
 
+def test_an_advertisements_words_stay_readable_while_its_phone_is_masked(review, client_for, chat_file):
+    from qunguan.chats.actions import do_import_chat_file
+
+    text = f"兼职刷单日结，加V私聊，扫码进群领红包，电话{PHONE}"
+    do_import_chat_file(None, chat_file(f"2024-09-05T21:00:00|600100200|10001099|某人|{text}|ad-1"))
+    message = ChatMessage.objects.get(message_id="ad-1")
+    categories = set(message.findings.values_list("category", flat=True))
+    assert {"ad", "privacy.phone"} <= categories
+    client = client_for(review.reviewer)
+    ad = message.findings.filter(category="ad").first()
+    page = client.get(detail(ad)).text
+    # The reviewer judges the pitch by its words; only the phone number is personal data.
+    assert "兼职刷单日结，加V私聊，扫码进群领红包，电话138****5678" in re.sub(r"<[^>]+>", "", page)
+    assert PHONE not in page
+    queue = client.get(reverse("review_list"), {"category": "ad"}).text
+    assert "扫码进群领红包" in re.sub(r"<[^>]+>", "", queue)
+    assert PHONE not in queue
+
+
 def test_the_queue_escapes_message_text_around_the_marked_evidence(review, client_for, chat_file):
     from qunguan.chats.actions import do_import_chat_file
 
