@@ -6,6 +6,10 @@
     var source = document.getElementById("chart-data");
     if (!source || !window.echarts) { return; }
     var data = JSON.parse(source.textContent);
+    // Unit and group names are long (作曲2024级1班家校联系群): the grid makes room for them, and a
+    // name longer than the room is cut with an ellipsis (the tooltip shows it whole).
+    var NAMES_GRID = { left: 8, right: 24, top: 16, bottom: 24, containLabel: true };
+    var NAME_LABEL = { width: 150, overflow: "truncate" };
     var options = {
       byCategory: {
         tooltip: { trigger: "item" },
@@ -26,14 +30,16 @@
       },
       byUnit: {
         tooltip: { trigger: "axis" },
+        grid: NAMES_GRID,
         xAxis: { type: "value", minInterval: 1 },
-        yAxis: { type: "category", data: data.byUnit.names, inverse: true },
+        yAxis: { type: "category", data: data.byUnit.names, inverse: true, axisLabel: NAME_LABEL },
         series: [{ type: "bar", data: data.byUnit.values }]
       },
       topGroups: {
         tooltip: { trigger: "axis" },
+        grid: NAMES_GRID,
         xAxis: { type: "value", minInterval: 1 },
-        yAxis: { type: "category", data: data.topGroups.names, inverse: true },
+        yAxis: { type: "category", data: data.topGroups.names, inverse: true, axisLabel: NAME_LABEL },
         series: [{ type: "bar", data: data.topGroups.values }]
       }
     };
