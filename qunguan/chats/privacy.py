@@ -25,8 +25,16 @@ from qunguan.audit.mask import is_message_level
 from qunguan.chats.models import ChatMessage, Finding
 
 PSEUDONYM_PREFIX = "成员-"
-# The categories whose spans are masked in a message shown on screen: personal data and secrets.
-MASKED_ON_SCREEN = ("privacy.", "secret.")
+# Personal data and secrets: the categories whose spans are masked in a message shown on screen,
+# and whose findings are decided span by span (``review.siblings``).
+PERSONAL_OR_SECRET = ("privacy.", "secret.")
+
+
+def is_personal_or_secret(category: str) -> bool:
+    """Whether findings of ``category`` hold personal data or a secret (each span a datum of its own)."""
+    return category.startswith(PERSONAL_OR_SECRET)
+
+
 # Six hex digits: four (65,536 values) would give two of a 150-member group the same name about
 # once in six groups (birthday bound); six makes that about one in six thousand.
 PSEUDONYM_DIGITS = 6
@@ -75,7 +83,7 @@ def masked_text(message: ChatMessage, findings: Iterable[Finding]) -> str:
         from qunguan.chats.retention import PURGED_NOTICE
 
         return PURGED_NOTICE
-    return redact(message.text, [_as_audit(f) for f in findings if f.category.startswith(MASKED_ON_SCREEN)])
+    return redact(message.text, [_as_audit(f) for f in findings if is_personal_or_secret(f.category)])
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,14 @@ audit-log entry per finding it changes. Decisions form a small state machine::
     open / confirmed ──escalate──► escalated   (上报本单位; the finding joins its sender's case)
     dismissed / confirmed / escalated ──reopen──► open
 
+A decision about one finding is a decision about its message in that category: a spam message
+is found by every lure it holds (兼职, 刷单, 加V, 扫码进群 …), an insult by each of its words, and the
+reviewer judges the message, not each word. So dismissing, confirming or escalating a finding
+also moves the message's other findings of the same category that are in a state the step
+starts from (``siblings``), each with its own audit entry. Personal data and secrets are the
+exception: each span is a datum of its own (a message may hold the office's public number and a
+student's mobile), so those findings are decided one by one. Reopening is one by one too.
+
 The bulk variants write one audit entry *per finding*, not one per batch: the log is read per
 object (a finding's history is ``entries_for("finding", id)``), and a batch entry would leave
 each finding's history silent about the decision that closed it. They still run in one
@@ -29,7 +37,7 @@ from qunguan.auditlog import log
 from qunguan.auditlog.events import AuditEvent
 from qunguan.chats import access, cases
 from qunguan.chats.models import Finding, FindingStatus
-from qunguan.chats.privacy import pseudonym, real_sender
+from qunguan.chats.privacy import is_personal_or_secret, pseudonym, real_sender
 from qunguan.registry.errors import OUT_OF_SCOPE, RegistryError
 
 # Stable error codes (the web UI, the API and tests rely on them).
@@ -90,8 +98,11 @@ def _state(finding: Finding) -> dict[str, Any]:
     return {"status": finding.status, "handled_by": finding.handled_by_id, "note": finding.note}
 
 
-def _apply(user: Any, finding: Finding, step: _Transition, note: str) -> Finding:
-    """Move one locked, permitted finding along ``step`` and log it; the caller holds the transaction."""
+def _apply(user: Any, finding: Finding, step: _Transition, note: str, *, with_finding: int = 0) -> Finding:
+    """Move one locked, permitted finding along ``step`` and log it; the caller holds the transaction.
+
+    ``with_finding``: the finding of the same message whose decision this one follows (a sibling).
+    """
     before = _state(finding)
     finding.status = step.target
     if step.target == FindingStatus.OPEN:
@@ -110,7 +121,8 @@ def _apply(user: Any, finding: Finding, step: _Transition, note: str) -> Finding
         event=step.event,
         obj=finding,
         unit_path=finding.group.unit.path if finding.group else "",
-        summary=f"已将审查发现 #{finding.pk}（{category_label(finding.category)}，{where}）{step.verb}",
+        summary=f"已将审查发现 #{finding.pk}（{category_label(finding.category)}，{where}）{step.verb}"
+        + (f"（随同一消息的审查发现 #{with_finding} 一并处理）" if with_finding else ""),
         before=before,
         after=_state(finding),
     )
@@ -118,6 +130,37 @@ def _apply(user: Any, finding: Finding, step: _Transition, note: str) -> Finding
         # 上报本单位 hands the person to the unit: the finding joins the sender's case there.
         cases.attach_escalation(user, finding, note)
     return finding
+
+
+def siblings(finding: Finding, sources: Iterable[FindingStatus] = (FindingStatus.OPEN,)) -> list[Finding]:
+    """Return the other findings of ``finding``'s message and category whose status is in ``sources``.
+
+    None for personal data and secrets, whose spans are decided one by one (see the module's doc).
+    """
+    if is_personal_or_secret(finding.category):
+        return []
+    return list(
+        Finding.objects.filter(
+            message_id=finding.message_id, category=finding.category, status__in=list(sources)
+        )
+        .exclude(pk=finding.pk)
+        .order_by("pk")
+    )
+
+
+def _with_siblings(locked: list[Finding], step: _Transition) -> list[tuple[Finding, int]]:
+    """Return (finding, the finding it follows or 0) for ``locked`` and their siblings, locked too."""
+    if step is REOPEN:
+        return [(f, 0) for f in locked]
+    chosen = {f.pk for f in locked}
+    out = [(f, 0) for f in locked]
+    for finding in locked:
+        if finding.status not in step.sources:
+            continue
+        extra = [s for s in siblings(finding, step.sources) if s.pk not in chosen]
+        chosen.update(s.pk for s in extra)
+        out.extend((s, finding.pk) for s in _locked(extra))
+    return out
 
 
 def _locked(findings: Iterable[Finding]) -> list[Finding]:
@@ -144,7 +187,12 @@ def _handle_one(user: Any, finding: Finding, step: _Transition, note: str) -> Fi
                 WRONG_STATE,
                 f"该审查发现当前为“{current.get_status_display()}”，不能{step.verb}。",
             )
+        # The same message's other findings of the category follow (same group: same permission).
+        following = _with_siblings([current], step)[1:]
         _apply(user, current, step, note)
+        for sibling, _ in following:
+            if sibling.status in step.sources:
+                _apply(user, sibling, step, note, with_finding=current.pk)
     # The caller's object reflects the new state too.
     finding.status, finding.handled_by_id, finding.handled_at, finding.note = (
         current.status,
@@ -169,7 +217,11 @@ def _handle_many(user: Any, findings: Iterable[Finding], step: _Transition, note
                     raise RegistryError(READ_ONLY, "您只能查看该审查发现，无权处理。")
         # Findings already past this step (another reviewer got there first) are skipped, not
         # errors: a bulk action is "make these dismissed", and they are no longer open.
-        return [_apply(user, f, step, note) for f in locked if f.status in step.sources]
+        return [
+            _apply(user, f, step, note, with_finding=leader)
+            for f, leader in _with_siblings(locked, step)
+            if f.status in step.sources
+        ]
 
 
 def do_dismiss_finding(user: Any, finding: Finding, *, reason: str = "") -> Finding:
