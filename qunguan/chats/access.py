@@ -28,7 +28,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from qunguan.accounts.models import Role
-from qunguan.chats.models import Finding
+from qunguan.chats.models import Finding, ImportBatch
 from qunguan.registry import access
 from qunguan.registry.access import NotFound
 
@@ -123,3 +123,21 @@ __all__ = [
     "can_see_findings",
     "visible_findings",
 ]
+
+
+def visible_import_batches(user: Any) -> QuerySet[ImportBatch]:
+    """Return the chat imports the user may see in the import history.
+
+    The supervisor sees every import; others see the imports they ran and those bound to a
+    group they see (an upload or ``qunguan import --group``). An import of a file that names its
+    groups itself is bound to none: its messages and findings reach a unit through those groups.
+    """
+    if access.is_supervisor(user):
+        return ImportBatch.objects.all()
+    return ImportBatch.objects.filter(Q(started_by=user) | Q(group__in=access.visible_groups(user)))
+
+
+def can_download_rejects(user: Any, batch: ImportBatch) -> bool:
+    """Whether the user may download an import's rejects file: the raw lines may hold personal
+    data, so only the one who ran the import and the supervisor may."""
+    return access.is_supervisor(user) or (batch.started_by_id is not None and batch.started_by_id == user.pk)

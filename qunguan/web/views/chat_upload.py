@@ -1,5 +1,9 @@
 """上传聊天记录: a unit manager uploads chat exports; each is imported in the request.
 
+Below the form, the import history (导入记录): every import the user may see
+(``chats.access.visible_import_batches``) — uploads and ``qunguan import`` runs alike — with its
+state, counts and, for the one who ran it, the rejects file.
+
 The import is ``chats.actions.do_import_chat_file`` — the CLI's own, with its audit entry — over a
 copy of the upload in the data directory. Files up to ``QUNGUAN_CHAT_UPLOAD_MAX_BYTES`` each (10
 per upload) are imported while the page waits; larger ones go through ``qunguan import``.
@@ -17,10 +21,12 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 
+from qunguan.chats import access as chat_access
 from qunguan.chats.actions import do_import_chat_file
 from qunguan.chats.models import ImportBatch
 from qunguan.ingest import formats as chat_formats
@@ -32,6 +38,7 @@ from qunguan.web.upload_names import unsafe_upload_names
 from qunguan.web.views.common import require_some_managed_unit
 
 MAX_FILES = 10
+HISTORY_PER_PAGE = 20
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -142,12 +149,25 @@ def chat_upload(request: HttpRequest) -> HttpResponse:
         for upload in form.cleaned_data["exports"]:
             results.append(_import_one(user, upload, group, form.cleaned_data["format"]))
         form = ChatUploadForm(user=user)
+    # The history below the form: the latest imports first, each with its state and counts.
+    history = Paginator(
+        chat_access.visible_import_batches(user)
+        .select_related("group", "started_by")
+        .order_by("-started_at", "-pk"),
+        HISTORY_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    history_rows = [
+        {"batch": b, "rejects": bool(b.rejects_file) and chat_access.can_download_rejects(user, b)}
+        for b in history.object_list
+    ]
     return render(
         request,
         "web/chat_upload.html",
         {
             "form": form,
             "results": results,
+            "page": history,
+            "history": history_rows,
             "limit": _mib(settings.QUNGUAN_CHAT_UPLOAD_MAX_BYTES),
             "max_files": MAX_FILES,
         },
@@ -162,7 +182,7 @@ def chat_import_rejects(request: HttpRequest, batch_id: int) -> FileResponse:
         batch = ImportBatch.objects.get(pk=int(batch_id))
     except (ImportBatch.DoesNotExist, ValueError, OverflowError):
         raise Http404("导入记录不存在。") from None
-    if batch.started_by_id != user.pk and not access.is_supervisor(user):
+    if not chat_access.can_download_rejects(user, batch):
         raise Http404("导入记录不存在。")
     path = Path(batch.rejects_file) if batch.rejects_file else None
     if path is None or not path.is_file():
