@@ -25,6 +25,10 @@ Short texts repeat (收到, 好的, 辛苦了), so ``Auditor.scan`` remembers th
 text. With a conversation window (an import, the bot gateway) only the message-level part is
 remembered: the conversation detectors must see every message, and run on each one, reading
 what they need of the text (its normalised form, its chatter probability) from the cache too.
+
+An import scans thousands of messages a batch: ``Auditor.prepare`` takes the batch first,
+normalises its distinct texts that the cache will not answer, and lets the n-gram models score
+all of them in one numpy pass (``prepare_documents``); the scans then read what was prepared.
 """
 
 from __future__ import annotations
@@ -179,6 +183,8 @@ class Auditor:
         # Scans with a conversation window, and how many of them the cache answered.
         self._context_scans = 0
         self._context_hits = 0
+        # The texts of the batch being scanned, normalised and scored at once (``prepare``).
+        self._prepared: dict[str, Document] = {}
 
     def cache_stats(self) -> tuple[int, int]:
         """Return (cache hits, scans) of the scans made with a conversation window so far."""
@@ -286,6 +292,49 @@ class Auditor:
         self._plans[group] = plan
         return plan
 
+    def prepare(self, items: Iterable[tuple[str, str | None]]) -> None:
+        """Get ready to scan a batch of ``(text, group)``: its distinct texts that the result
+        cache will not answer are normalised now, and the detectors that can work on many texts
+        at once (``prepare_documents``: the n-gram models) do so.
+
+        The scans that follow read what was prepared instead of computing it again, with the
+        same results; a text scanned without being prepared is scanned as before. Only the last
+        batch is kept: pass one batch (an import's thousands of messages) at a time.
+        """
+        texts: dict[str, None] = {}
+        hooks: dict[int, Callable[[list[Document]], None]] = {}
+        plans: dict[str | None, _Plan] = {}
+        short = CACHE_MAX_CHARS if self.cache_size else -1
+        for text, group in items:
+            if not text or text in texts:
+                continue
+            plan = plans.get(group)
+            if plan is None:
+                plan = plans[group] = self._plans.get(group) or self._plan(group)
+                for det in plan.detectors:
+                    hook = getattr(det, "prepare_documents", None)
+                    if hook is not None:
+                        hooks.setdefault(id(det), hook)
+            if len(text) <= short:
+                hit = plan.recent.get(text) or plan.older.get(text)
+                if hit is not None and hit[1] is not None:
+                    continue  # answered from the cache, memo included
+            texts[text] = None
+        normalize = _normalize_module.normalize
+        docs = [Document.normalized_as(text, None, *normalize(text)) for text in texts]
+        for hook in hooks.values():
+            hook(docs)
+        self._prepared = {doc.text: doc for doc in docs}
+
+    def _ready(self, text: str, context: MessageContext | None) -> Document:
+        """Return a document of ``text`` with what ``prepare`` computed for it, if anything."""
+        ready = self._prepared.get(text)
+        if ready is None:
+            return Document(text, context)
+        doc = Document.normalized_as(text, context, ready.normalized, ready.offsets)
+        doc.__dict__.update(ready.__dict__)
+        return doc
+
     def scan(self, text: str, context: MessageContext | None = None) -> list[Finding]:
         """Return the findings in ``text``, sorted by start (then end), after policy filtering.
 
@@ -357,13 +406,13 @@ class Auditor:
             if memo[2]:
                 doc.__dict__.update(memo[2])
         elif hit is not None:  # known from a scan without a window
-            doc = Document(text, context)
+            doc = self._ready(text, context)
         else:
             # Not known: the message-level scan first, and the conversation detectors read the
             # document it made (normalised once, n-grams made once), if it made one.
             made: list[Document] = []
             findings = tuple(self._scan(text, context, plan, 0, made=made))
-            doc = made[0] if made else Document(text, context)
+            doc = made[0] if made else self._ready(text, context)
         reported: dict[Detector, list[Finding]] | None = None
         for detector, check in zip(plan.conversation or (), plan.checks, strict=True):
             found = check(doc)
@@ -437,6 +486,7 @@ class Auditor:
         # The phrase pass runs on the normalised text before any Document exists: most messages
         # that reach it match no phrase, and then no document is ever made.
         normalized: tuple[str, Sequence[int]] | None = None
+        ready: Document | None = None  # what ``prepare`` made of this text
         encoded = ""
         matched: Sequence[list[Match[Any]]] | None = None
         found: list[Finding] = []
@@ -470,7 +520,11 @@ class Auditor:
                 continue  # none of its phrases occurs: it would find nothing
             if normalized is None:
                 if shared is None:
-                    normalized = _normalize_module.normalize(text, chars)
+                    ready = self._prepared.get(text)
+                    if ready is None:
+                        normalized = _normalize_module.normalize(text, chars)
+                    else:
+                        normalized = (ready.normalized, ready.offsets)
                 else:
                     normalized = (shared.normalized, shared.offsets)
             if matched is None and plan.phrases is not None:
@@ -486,6 +540,8 @@ class Auditor:
                 continue  # none of its phrases occurs: it would find nothing
             if doc is None:
                 doc = Document.normalized_as(text, context, *normalized) if shared is None else shared
+                if ready is not None:
+                    doc.__dict__.update(ready.__dict__)
                 if made is not None:
                     made.append(doc)
                 if plan.phrases is not None and matched is not None:

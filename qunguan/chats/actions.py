@@ -502,7 +502,14 @@ def _audit(
 ) -> tuple[list[tuple[Any, ...]], list[Finding]]:
     """Audit the new messages; return the findings as rows (``bulk.FINDING_FIELDS``) and, when
     ``messages`` holds their model instances, as ``Finding`` instances too."""
-    scan = auditor().scan
+    engine = auditor()
+    scan = engine.scan
+    # The batch's new texts normalised and scored by the n-gram models at once.
+    engine.prepare(
+        (item.record.text, item.group_account or None)
+        for item in new
+        if item.record.kind in AUDITED_KINDS and item.record.text
+    )
     rows: list[tuple[Any, ...]] = []
     objects: list[Finding] = []
     for item in new:

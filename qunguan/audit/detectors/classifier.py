@@ -122,13 +122,34 @@ def shipped_table() -> GramTable:
         return table
 
 
+# Where ``doc_gram_sums`` keeps a document's ``GramTable.sums``.
+GRAM_SUMS_MEMO = "_qunguan_gram_sums"
+
+
 def doc_gram_sums(doc: Document, table: GramTable) -> tuple[tuple[float, int], ...]:
     """Return ``table.sums(doc.normalized)``, computed once per document."""
     cache = doc.__dict__
-    sums = cache.get("_qunguan_gram_sums")
+    sums = cache.get(GRAM_SUMS_MEMO)
     if sums is None:
-        sums = cache["_qunguan_gram_sums"] = table.sums(doc.normalized)
+        sums = cache[GRAM_SUMS_MEMO] = table.sums(doc.normalized)
     return sums
+
+
+# From this many texts on, scoring them at once is cheaper than one by one (a live message
+# from the bot gateway comes alone).
+BATCH_SCORING_FROM = 8
+
+
+def prime_gram_sums(docs: list[Document], table: GramTable) -> None:
+    """Store ``doc_gram_sums`` in each of ``docs`` that lacks it, computed for all of them in one
+    pass (``GramTable.sums_many``): an import's batch of new texts is scored at once."""
+    todo = [doc for doc in docs if GRAM_SUMS_MEMO not in doc.__dict__]
+    if len(todo) < BATCH_SCORING_FROM:
+        for doc in todo:
+            doc.__dict__[GRAM_SUMS_MEMO] = table.sums(doc.normalized)
+    else:
+        for doc, sums in zip(todo, table.sums_many([doc.normalized for doc in todo]), strict=True):
+            doc.__dict__[GRAM_SUMS_MEMO] = sums
 
 
 def abridge(text: str, limit: int = 12) -> str:
@@ -156,6 +177,11 @@ class AbuseModelDetector(Detector):
     def from_policy(cls, policy: Policy) -> Self:
         """Return a detector whose lexicon features include the policy's extra lexicons."""
         return cls(lexicon=cached_lexicon(policy.lexicon_extra, policy.lexicon_allow))
+
+    def prepare_documents(self, docs: list[Document]) -> None:
+        """Score the documents about to be scanned at once (the engine's ``Auditor.prepare``)."""
+        if self._table is not None and self._column is not None:
+            prime_gram_sums(docs, self._table)
 
     def probability(self, normalized: str, grams: set[str] | None = None) -> float:
         """Return the model's probability that normalised text is offensive."""
@@ -208,6 +234,11 @@ class OfftopicModelDetector(Detector):
         self.model = model or load_model("offtopic")
         self._table = shipped_table() if model is None else None
         self._column = self._table.column(self.model) if self._table is not None else None
+
+    def prepare_documents(self, docs: list[Document]) -> None:
+        """Score the documents about to be scanned at once (the engine's ``Auditor.prepare``)."""
+        if self._table is not None and self._column is not None:
+            prime_gram_sums(docs, self._table)
 
     def probability(self, normalized: str, grams: set[str] | None = None) -> float:
         """Return the probability that normalised text is chit-chat rather than work."""

@@ -68,12 +68,18 @@ class _SenderWindow(_Window):
         if len(entries) >= MAX_PER_GROUP:
             self._drop(entries.popleft())
         entries.append(entry)
-        mine = by_sender.get(entry[1])
+        sender = entry[1]
+        mine = by_sender.get(sender)
         if mine is None:
-            mine = by_sender[entry[1]] = deque()
+            mine = by_sender[sender] = deque()
         mine.append(entry)
+        # (``_drop`` inline: about one message leaves the window for each that comes in.)
         while entries and entries[0][0] < cutoff:
-            self._drop(entries.popleft())
+            old = entries.popleft()
+            theirs = by_sender[old[1]]
+            theirs.popleft()
+            if not theirs:
+                del by_sender[old[1]]
         return mine
 
     def _drop(self, entry: _Entry) -> None:
@@ -107,7 +113,9 @@ class _ChatWindow(_Window):
             self.chats.append(entry)
             self.chat_senders[entry[1]] = self.chat_senders.get(entry[1], 0) + 1
         while entries and entries[0][0] < cutoff:
-            self._drop(entries.popleft())
+            old = entries.popleft()
+            if old[2]:
+                self._drop(old)
 
     def _drop(self, entry: _ChatEntry) -> None:
         if entry[2]:
@@ -175,17 +183,23 @@ class HarassmentDetector(Detector):
     def check(self, doc: Document) -> list[Finding]:
         """Return ``scan``'s findings as a list: the engine calls this for every message."""
         ctx = doc.context
-        if ctx is None or ctx.group is None or ctx.timestamp is None:
+        if ctx is None:
             return []
-        group, sender, now = ctx.group, ctx.sender or "", float(ctx.timestamp)
+        group, sender, timestamp, extra = ctx  # (unpacked at once: the engine calls this per message)
+        if group is None or timestamp is None:
+            return []
+        sender = sender or ""
+        now = float(timestamp)
         text = doc.normalized
         raw = doc.text
         mentions = tuple(_MENTION.findall(raw)) if "@" in raw else ()
-        extra = ctx.extra
         if extra and (listed := extra.get("mentions")):
             mentions += tuple(str(m) for m in listed)
+        windows = self._windows
         with self._lock:
-            mine_now = self._windows.window(group).push((now, sender, text, mentions), now - self._horizon)
+            last = windows._last
+            window = last[1] if last is not None and last[0] == group else windows.window(group)
+            mine_now = window.push((now, sender, text, mentions), now - self._horizon)
             if not sender or (len(mine_now) < self._min_count and not mentions):
                 return []  # too few messages for any rule (the counts below include this one)
             # This sender's messages in the window, oldest first (a copy: the lock ends here).
@@ -265,6 +279,10 @@ class OfftopicBurstDetector(Detector):
         self._windows = _Windows(self.WINDOW_SECONDS, _ChatWindow)
         self._lock = threading.Lock()
 
+    def prepare_documents(self, docs: list[Document]) -> None:
+        """Score the documents about to be scanned at once (the engine's ``Auditor.prepare``)."""
+        self._model.prepare_documents(docs)
+
     def scan(self, doc: Document) -> Iterator[Finding]:
         """Yield ``offtopic.burst`` on the message that makes a run a burst; nothing else."""
         yield from self.check(doc)
@@ -272,12 +290,21 @@ class OfftopicBurstDetector(Detector):
     def check(self, doc: Document) -> list[Finding]:
         """Return ``scan``'s findings as a list: the engine calls this for every message."""
         ctx = doc.context
-        if ctx is None or ctx.group is None or ctx.timestamp is None:
+        if ctx is None:
             return []
-        group, sender, now = ctx.group, ctx.sender or "", float(ctx.timestamp)
-        chat = self._model.doc_probability(doc) >= self.CHAT_PROBABILITY
+        group, sender, timestamp, _ = ctx  # (unpacked at once: the engine calls this per message)
+        if group is None or timestamp is None:
+            return []
+        sender = sender or ""
+        now = float(timestamp)
+        p = doc.__dict__.get(OFFTOPIC_MEMO)  # (``doc_probability``'s memo, read without a call)
+        if p is None:
+            p = self._model.doc_probability(doc)
+        chat = p >= self.CHAT_PROBABILITY
+        windows = self._windows
         with self._lock:
-            window = self._windows.window(group)
+            last = windows._last
+            window = last[1] if last is not None and last[0] == group else windows.window(group)
             window.push((now, sender, chat), now - self.WINDOW_SECONDS)
             if not chat:
                 return []

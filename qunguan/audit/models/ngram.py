@@ -167,7 +167,7 @@ class GramTable:
     0.0 (``usable``): 0.0 marks "not in this model".
     """
 
-    __slots__ = ("_empty", "extra", "models", "usable", "weights")
+    __slots__ = ("_empty", "_packed", "extra", "models", "usable", "weights")
 
     def __init__(self, models: Sequence[NgramModel]) -> None:
         self.models = tuple(models)
@@ -185,6 +185,7 @@ class GramTable:
         self.weights: dict[GramKey, tuple[float, ...]] = {k: tuple(v) for k, v in merged.items()}
         self.extra: dict[str, tuple[float, ...]] = {k: tuple(v) for k, v in extra.items()}
         self._empty = tuple((0.0, 0) for _ in range(width))
+        self._packed: tuple[np.ndarray, list[np.ndarray]] | None = None  # see ``sums_many``
 
     def column(self, model: NgramModel) -> int | None:
         """Return the column of ``model`` (None when the table does not hold it, or is unusable)."""
@@ -207,6 +208,82 @@ class GramTable:
             out.append((sum(values), len(values)))
         return tuple(out)
 
+    def sums_many(self, texts: Sequence[str]) -> list[tuple[tuple[float, int], ...]]:
+        """Return ``[self.sums(text) for text in texts]``, computed for all of them at once.
+
+        One numpy pass over the texts' first ``MAX_CHARS`` characters: every 1–3-gram is packed
+        into one integer (``pack_gram``), looked up in the sorted keys of the table, de-duplicated
+        per text and summed per text. The same n-grams, the same weights, the same counts as
+        ``sums``; only the order of each sum differs (see the class's docstring). Pays off for
+        hundreds of texts (an import's batch), not for one.
+        """
+        width = len(self.models)
+        count = len(texts)
+        if not count:
+            return []
+        keys, columns = self._packed_table()
+        size = len(keys)
+        heads = [text[:MAX_CHARS] for text in texts]
+        lengths = np.fromiter(map(len, heads), dtype=np.int64, count=count)
+        # Code point + 1 (0 stands for "no character"), 21 bits each: three fit in 63 bits.
+        points = np.frombuffer("".join(heads).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        points = points.astype(np.uint64) + np.uint64(1)
+        total = len(points)
+        owner = np.repeat(np.arange(count, dtype=np.int64), lengths)
+        # How many characters of its text follow each position: a bigram needs 1, a trigram 2.
+        left = np.repeat(np.cumsum(lengths), lengths) - np.arange(total, dtype=np.int64) - 1
+        uni = points << np.uint64(42)
+        bi = uni[:-1] | (points[1:] << np.uint64(21))
+        tri = bi[:-1] | points[2:]
+        has_bi = left[:-1] >= 1
+        has_tri = left[:-2] >= 2
+        grams = np.concatenate((uni, bi[has_bi], tri[has_tri]))
+        owners = np.concatenate((owner, owner[:-1][has_bi], owner[:-2][has_tri]))
+        # Looked up in sorted order: searchsorted then walks the keys once (several times
+        # faster than random probes, sort included).
+        order = np.argsort(grams)
+        grams = grams[order]
+        slot = np.searchsorted(keys, grams)
+        np.minimum(slot, size - 1, out=slot)
+        known = keys[slot] == grams
+        # Distinct (text, n-gram) pairs: a text's repeated n-gram counts once, as in a set.
+        pairs = np.sort(owners[order][known] * size + slot[known])
+        if len(pairs) > 1:
+            pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+        text_of = pairs // size
+        slots = pairs - text_of * size
+        per_model = []
+        for column in columns:
+            weights = column[slots]
+            nonzero = weights != 0.0
+            who = text_of[nonzero]
+            per_model.append(
+                zip(
+                    np.bincount(who, weights=weights[nonzero], minlength=count).tolist(),
+                    np.bincount(who, minlength=count).tolist(),
+                    strict=True,
+                )
+            )
+        if not width:
+            return [() for _ in texts]
+        return list(zip(*per_model, strict=True))
+
+    def _packed_table(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Return the sorted packed keys (``pack_gram``) of the table's n-grams and, per model,
+        their weights in the same order (made on first use)."""
+        packed = self._packed
+        if packed is None:
+            width = len(self.models)
+            if not self.weights:  # (an empty table: one key no text can make, weighing nothing)
+                packed = (np.zeros(1, dtype=np.uint64), [np.zeros(1) for _ in range(width)])
+            else:
+                keys = _pack_keys(list(self.weights))
+                rows = np.array(list(self.weights.values()), dtype=np.float64).reshape(len(keys), width)
+                order = np.argsort(keys, kind="stable")
+                packed = (keys[order], [np.ascontiguousarray(rows[order, i]) for i in range(width)])
+            self._packed = packed
+        return packed
+
     def raw_score(
         self, text: str, sums: tuple[tuple[float, int], ...], column: int, extra: Iterable[str] = ()
     ) -> float:
@@ -224,6 +301,33 @@ class GramTable:
         if not count:
             return model.bias
         return model.bias + total / math.sqrt(count)
+
+
+def pack_gram(gram: str) -> int:
+    """Return an n-gram of 1–3 characters as one integer below 2**63 (``GramTable.sums_many``).
+
+    Each character is its code point + 1 in 21 bits, the first in the highest; a shorter n-gram
+    leaves the lower fields 0, so n-grams of different lengths never share a key.
+    """
+    key = 0
+    for shift, ch in zip((42, 21, 0), gram, strict=False):
+        key |= (ord(ch) + 1) << shift
+    return key
+
+
+def _pack_keys(keys: list[GramKey]) -> np.ndarray:
+    """Return ``pack_gram`` of the n-gram of each ``GramTable`` key (``gram_key``), as uint64."""
+    # The int keys (uni- and bigrams: code points in 32-bit fields) repacked at once; the
+    # strings (trigrams) one by one.
+    ints = np.array([0 if isinstance(k, str) else k for k in keys], dtype=np.uint64)
+    first = (ints & np.uint64(0xFFFFFFFF)) + np.uint64(1)
+    second = ints >> np.uint64(32)
+    packed = first << np.uint64(42)
+    packed |= np.where(second > 0, (second + np.uint64(1)) << np.uint64(21), np.uint64(0))
+    for i, key in enumerate(keys):
+        if isinstance(key, str):
+            packed[i] = pack_gram(key)
+    return packed
 
 
 def sigmoid(z: float) -> float:
