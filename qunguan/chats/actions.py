@@ -34,7 +34,7 @@ from qunguan.chats.models import ChatMessage, Finding, ImportBatch, ImportState,
 from qunguan.ingest import ChatRecord, Reject
 from qunguan.ingest import formats as chat_formats
 from qunguan.ingest.formats import FormatError
-from qunguan.ingest.records import utc_second
+from qunguan.ingest.records import timestamp, utc_second
 from qunguan.ops.private_files import open_private, private_dir
 from qunguan.privacy_at_rest import mask_text
 from qunguan.registry import access
@@ -335,6 +335,7 @@ def _store_records(
         rows: list[tuple[Any, ...]] = []
         kept: list[tuple[ChatRecord, Group | None]] = []  # the record and group of each row
         refused: list[tuple[str, ChatRecord, Group | None]] = []
+        add_row, keep, add_unique = rows.append, kept.append, unique.add
         for record in records:
             sent_at = record.sent_at
             if sqlite:
@@ -343,7 +344,7 @@ def _store_records(
                 second = utc_second(sent_at)
                 fingerprint = record.fingerprint(second)
                 at = (
-                    f"{second[:10]} {second[11:]}"
+                    second.replace("T", " ")
                     if not sent_at.microsecond
                     else sent_at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
                 )
@@ -352,7 +353,7 @@ def _store_records(
                 at = adapt(sent_at)
             if fingerprint in unique:
                 continue
-            unique.add(fingerprint)
+            add_unique(fingerprint)
             where = (record.platform, record.group_account, record.group_name)
             target = targets.get(where)
             if target is None:
@@ -360,8 +361,8 @@ def _store_records(
             if not target.allowed:
                 refused.append((fingerprint, record, target.group))
                 continue
-            kept.append((record, target.group))
-            rows.append(
+            keep((record, target.group))
+            add_row(
                 (
                     target.group_id,
                     record.platform,
@@ -393,11 +394,13 @@ def _store_records(
         result.duplicates = len(records) - len(ids) - len(result.refused)
         new: list[_New] = []
         recalls: list[ChatRecord] = []
+        append = new.append
+        get_id = ids.get
         for row, (record, group) in zip(rows, kept, strict=True):
-            pk = ids.get(row[4])
+            pk = get_id(row[4])
             if pk is None:
                 continue
-            new.append(_New(pk, record, group, row[2]))
+            append((pk, record, group, row[2]))
             if group is None:
                 key = (record.platform, record.group_account or record.group_name or "（未命名）")
                 result.unregistered[key] = result.unregistered.get(key, 0) + 1
@@ -414,7 +417,7 @@ def _store_records(
                 group_account=record.group_account or "",
                 message_id=record.recalls_message_id,
             ).update(recalled=True)
-        messages = {item.pk: _message(batch, item) for item in new} if objects else None
+        messages = {item[0]: _message(batch, item) for item in new} if objects else None
         finding_rows, finding_objects = _audit(new, messages)
         if messages is not None:
             result.messages = list(messages.values())
@@ -463,24 +466,19 @@ def _store(
         batch.save(update_fields=["read", "stored", "duplicates", "rejected", "findings", "heartbeat_at"])
 
 
-@dataclass(slots=True)
-class _New:
-    """A record stored just now: its message id, the record, its group and its group account."""
-
-    pk: int
-    record: ChatRecord
-    group: Group | None
-    group_account: str
+# A record stored just now: (its message id, the record, its group, its group account). A plain
+# tuple: an import makes one per message.
+_New = tuple[int, ChatRecord, Group | None, str]
 
 
 def _message(batch: ImportBatch | None, item: _New) -> ChatMessage:
     """Return the stored message of ``item`` as a model instance, as if read from the database."""
-    record, group = item.record, item.group
+    pk, record, group, group_account = item
     message = ChatMessage(
-        id=item.pk,
+        id=pk,
         group=group,
         platform=record.platform,
-        group_account=item.group_account,
+        group_account=group_account,
         group_name=(record.group_name or (group.name if group else ""))[:100],
         fingerprint=record.fingerprint(),
         message_id=(record.message_id or "")[:64],
@@ -504,38 +502,44 @@ def _audit(
     ``messages`` holds their model instances, as ``Finding`` instances too."""
     engine = auditor()
     scan = engine.scan
+    audited = AUDITED_KINDS
+    # (the stored item, its group account or None, its record) of each message to audit, in order.
+    items = [
+        (item, item[3] or None, record) for item in new if (record := item[1]).kind in audited and record.text
+    ]
     # The batch's new texts normalised and scored by the n-gram models at once.
-    engine.prepare(
-        (item.record.text, item.group_account or None)
-        for item in new
-        if item.record.kind in AUDITED_KINDS and item.record.text
-    )
+    engine.prepare([(record.text, group) for _, group, record in items])
+    # One snapshot of the allow-list for the batch (it is re-read at most every few seconds):
+    # with no entry in it, nothing is filtered and no model instance is needed.
+    allowed = allowlist.current()
     rows: list[tuple[Any, ...]] = []
     objects: list[Finding] = []
-    for item in new:
-        record = item.record
-        if record.kind not in AUDITED_KINDS or not record.text:
-            continue
-        # (group, sender, timestamp): positional, one message after another in a long import.
-        context = MessageContext(
-            item.group_account or None,
-            (record.sender_id or "")[:64] or None,
-            record.sent_at.timestamp(),
+    # (group, sender, timestamp, extra): made from one tuple, without the named tuple's
+    # keyword-taking constructor — one per message in a long import.
+    context = MessageContext._make
+    no_extra = MessageContext._field_defaults["extra"]
+    for item, group, record in items:
+        found = scan(
+            record.text,
+            context((group, (record.sender_id or "")[:64] or None, timestamp(record.sent_at), no_extra)),
         )
-        found = scan(record.text, context)
         if not found:
             continue
-        msg = messages[item.pk] if messages is not None else _message(None, item)
-        # What a reviewer allow-listed (a phrase, or a sender under a rule) is not reported again.
-        found = allowlist.filter_findings(msg, found)
+        pk, _, target, _ = item
+        msg = messages[pk] if messages is not None else None
+        if allowed:
+            # What a reviewer allow-listed (a phrase, or a sender under a rule) is not reported again.
+            if msg is None:
+                msg = _message(None, item)
+            found = allowed.filter(msg, found)
         # A whole-message finding (chatter, rumour …) quotes the message itself as evidence; cut
         # that quote from the redacted text so that no phone or ID number is ever stored in it.
         redacted = redact(record.text, found) if found else record.text
-        group_id = item.group.pk if item.group is not None else None
+        group_id = target.pk if target is not None else None
         for f in found:
             evidence = _quote(redacted, f) if is_message_level(f.category, f.rule) else f.evidence
             row = (
-                item.pk,
+                pk,
                 group_id,
                 f.category,
                 f.rule[:80],
@@ -551,8 +555,8 @@ def _audit(
             if messages is not None:
                 objects.append(
                     Finding(
-                        message=msg,
-                        group=item.group,
+                        message=messages[pk],
+                        group=target,
                         **dict(zip(bulk.FINDING_FIELDS[2:], row[2:], strict=True)),
                     )
                 )
