@@ -73,6 +73,13 @@ def _path_for(unit: Unit) -> str:
     return (unit.parent.path if unit.parent else "/") + f"{unit.pk}/"
 
 
+def _units_changed() -> None:
+    # The web processes keep the unit filter's options rendered (web/unit_options.py).
+    from qunguan.web.unit_options import units_changed
+
+    units_changed()
+
+
 @transaction.atomic
 def do_create_unit(actor: Any, **data: Any) -> Unit:
     """Create a unit under ``parent`` (None for a root) and return it."""
@@ -99,6 +106,7 @@ def do_create_unit(actor: Any, **data: Any) -> Unit:
         summary=f"新建单位“{unit.name}”",
         after=snapshot(unit, UNIT_FIELDS),
     )
+    _units_changed()
     return unit
 
 
@@ -132,6 +140,7 @@ def do_update_unit(actor: Any, unit: Unit, **changes: Any) -> Unit:
             before=old,
             after=new,
         )
+        _units_changed()
     return unit
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from html import escape
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -10,6 +11,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from qunguan.registry import access
 from qunguan.registry.checks import CHECKS, Breach
@@ -95,6 +97,17 @@ class _Links:
         head, tail = self.unregistered if b.unregistered_id else self.group
         return f"{head}{b.unregistered_id or b.group_id}{tail}"
 
+    def row(self, b: Breach) -> SafeString:
+        """Return the breach's row of its section as the template wrote it (one loop iteration).
+
+        Fifty rows per check, six checks: written here rather than by template nodes;
+        ``escape`` is what the template's autoescape does to a plain string.
+        """
+        return mark_safe(  # noqa: S308 — every value escaped here
+            f'\n        <tr data-breach="{escape(b.kind)}"><td><a href="{escape(self.of(b))}">'
+            f"{escape(b.group_name)}</a></td><td>{escape(b.unit_name)}</td><td>{escape(b.detail)}</td></tr>\n      "
+        )
+
 
 def _open_findings(user: Any) -> dict[str, Any]:
     figure = open_findings_count(user)
@@ -116,7 +129,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "check": check,
             "severity": breach_severity(kind),
-            "rows": [{"b": b, "url": links.of(b)} for b in summary.by_kind[kind][:SECTION_ROWS]],
+            "rows": [links.row(b) for b in summary.by_kind[kind][:SECTION_ROWS]],
             "total": len(summary.by_kind[kind]),
             "more": max(0, len(summary.by_kind[kind]) - SECTION_ROWS),
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -10,6 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,10 +24,10 @@ from qunguan.registry.actions import (
     do_update_group,
     do_upload_group_rules,
 )
-from qunguan.registry.checks import run_checks
+from qunguan.registry.checks import Breach, run_checks
 from qunguan.registry.errors import RegistryError
 from qunguan.registry.masking import mask_contact
-from qunguan.registry.models import GroupStatus
+from qunguan.registry.models import Group, GroupStatus
 from qunguan.web.breaches import group_breaches
 from qunguan.web.forms import DissolveForm, GroupFilterForm, GroupForm, RulesUploadForm
 from qunguan.web.unit_options import use_plain_unit_options
@@ -43,6 +46,51 @@ SORTS = {
     "members": ("member_count", "pk"),
     "-members": ("-member_count", "-pk"),
 }
+
+
+# A stand-in id: the detail URL is reversed once per page with it, then each row's id put in.
+_URL_ID = 987654321
+
+
+class _RowHTML:
+    """A row of the registry list as HTML, written here rather than by template nodes.
+
+    The row the template wrote, byte for byte (``tests/web/test_hot_page_rows.py`` holds them
+    equal): fifty rows of a dozen variables, a ``{% url %}`` and a loop each were more than half
+    of the page's time. ``escape`` is what the template's autoescape does to a plain string.
+    """
+
+    def __init__(self) -> None:
+        self.head, self.tail = reverse("group_detail", args=[_URL_ID]).split(str(_URL_ID))
+        self.official = f' <span class="tag tag-official">{escape(_("官方"))}</span>'
+        self.none = '<span class="muted">—</span>'
+
+    def of(self, g: Group, breaches: list[Breach]) -> SafeString:
+        end = ""
+        if g.status == "temporary" and g.end_date:
+            end = f'<small class="muted"> 至 {g.end_date:%Y-%m-%d}</small>'
+        owner = g.owner.name if g.owner is not None else ""
+        badges = "".join(
+            [
+                f'<span class="badge sev-{escape(breach_severity(b.kind))}" title="{escape(b.detail)}">'
+                f"{escape(b.title)}</span>"
+                for b in breaches
+            ]
+        )
+        return mark_safe(  # noqa: S308 — every value escaped here
+            "\n    <tr>\n"
+            f'      <td><a href="{self.head}{g.pk}{self.tail}">{escape(g.name)}</a>'
+            f"{self.official if g.is_official else ''}</td>\n"
+            f"      <td>{escape(g.get_platform_display())}</td>\n"
+            f'      <td class="mono">{escape(g.account)}</td>\n'
+            f"      <td>{escape(g.unit.name)}</td>\n"
+            f'      <td class="num">{g.member_count}</td>\n'
+            f'      <td><span class="status status-{escape(g.status)}">{escape(g.get_status_display())}</span>'
+            f"{end}</td>\n"
+            f"      <td>{escape(owner) if owner else '—'}</td>\n"
+            f"      <td>{badges or self.none}</td>\n"
+            "    </tr>\n  "
+        )
 
 
 @login_required
@@ -74,13 +122,8 @@ def group_list(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "")
     qs = qs.order_by(*SORTS.get(sort, ("unit__path", "platform", "name")))
     page = paginate(request, qs)
-    rows = [
-        {
-            "group": g,
-            "breaches": [{"b": b, "severity": breach_severity(b.kind)} for b in breaches.for_group(g.pk)],
-        }
-        for g in page.object_list
-    ]
+    row = _RowHTML()
+    rows = [row.of(g, breaches.for_group(g.pk)) for g in page.object_list]
     return render(
         request,
         "web/group_list.html",
