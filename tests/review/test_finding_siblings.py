@@ -98,3 +98,14 @@ def test_a_reviewer_outside_the_scope_moves_no_sibling(spam):
     with pytest.raises(RegistryError):
         actions.do_confirm_finding(spam.cast.manager_b, lures[0])
     assert set(statuses(lures)) == {FindingStatus.OPEN}
+
+
+def test_the_finding_page_says_which_findings_a_decision_takes_along(spam, client_for):
+    from django.urls import reverse
+
+    lures = findings_of("spam-1")
+    client = client_for(spam.reviewer)
+    page = client.get(reverse("review_detail", args=[lures[0].pk])).text
+    assert f"同一条消息中另有 {len(lures) - 1} 处“广告推销”命中" in page
+    phone = findings_of("two-phones", "privacy.phone")[0]
+    assert "同一条消息中另有" not in client.get(reverse("review_detail", args=[phone.pk])).text

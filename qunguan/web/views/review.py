@@ -334,6 +334,8 @@ def review_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
             "previous": _previous_in_queue(queue, finding),
             "query": request.GET.urlencode(),
             "can_act": can_act,
+            # The same message's open findings of this category, which a decision here moves too.
+            "siblings": len(review.siblings(finding)) if can_act and finding.status == "open" else 0,
             "can_reveal": access.can_reveal_sender(user, finding),
             "note_form": FindingNoteForm(),
             "history": history,
