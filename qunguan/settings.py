@@ -409,7 +409,7 @@ LOGGING = {
     "filters": {"personal_data": {"()": "qunguan.ops.logs.PersonalDataFilter"}},
     "handlers": {
         "console": {
-            "class": "logging.StreamHandler",
+            "class": "qunguan.ops.logs.StderrHandler",  # sys.stderr as it is at each record
             "formatter": QUNGUAN_LOG_FORMAT,
             "filters": ["personal_data"],
         },

@@ -11,12 +11,35 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from typing import Any
+import sys
+from typing import Any, TextIO
 
 from qunguan.privacy_at_rest import mask_text, mask_values
 
 # Attributes every LogRecord has; anything else was passed with ``extra=`` and is kept.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class StderrHandler(logging.StreamHandler):
+    """A console handler that writes to ``sys.stderr`` as it is when a record is written.
+
+    ``logging.StreamHandler`` keeps the stream it was configured with. Django configures logging
+    again on every ``django.setup()`` (each ``qunguan`` command run in the same process), and a
+    stream swapped in meanwhile — a test's captured output, a redirected console — would be kept
+    after it is closed. A stream given with ``setStream`` is used until ``sys.stderr`` is given back.
+    """
+
+    def __init__(self, level: int = logging.NOTSET) -> None:
+        logging.Handler.__init__(self, level)
+        self._stream: TextIO | None = None
+
+    @property
+    def stream(self) -> TextIO:
+        return self._stream if self._stream is not None else sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO | None) -> None:
+        self._stream = None if value is None or value is sys.stderr else value
 
 
 class JsonFormatter(logging.Formatter):

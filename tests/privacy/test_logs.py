@@ -87,3 +87,23 @@ def test_a_record_whose_arguments_do_not_fit_is_still_written(console):
     logger.warning("两个参数 %s %s", PHONE)
 
     assert PHONE_MASKED in console.getvalue()
+
+
+def test_the_console_writes_to_stderr_as_it_is_even_after_logging_was_configured_again(monkeypatch):
+    # django.setup() configures logging again (each ``qunguan`` command run in this process); a
+    # stream swapped in at that moment and closed since must not be where the console writes.
+    import sys
+
+    from django.utils.log import configure_logging
+
+    gone = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", gone)
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+    gone.close()
+    now = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", now)
+    logger.warning("有事打我电话 %s", PHONE)
+    written = now.getvalue()
+    assert "Logging error" not in written
+    assert f"WARNING qunguan.spec.privacy 有事打我电话 {PHONE_MASKED}" in written
+    assert PHONE not in written
