@@ -381,6 +381,9 @@ class Cluster:
     def create_database(self) -> None:
         # CREATEDB: pytest-django creates test_<name> (and test_<name>_gwN under xdist).
         self.psql(f"CREATE ROLE {DB_USER} LOGIN CREATEDB PASSWORD '{self.password}'")
+        # pg_signal_backend: DROP DATABASE … WITH (FORCE) of a test database may have to end a
+        # session of another (restricted) role the test made, still closing when the test ends.
+        self.psql(f"GRANT pg_signal_backend TO {DB_USER}")
         self.psql(f"CREATE DATABASE {DB_NAME} OWNER {DB_USER}")
 
     @property
