@@ -11,11 +11,9 @@ import os
 import sys
 import threading
 import zoneinfo
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import caches
 from django.utils import timezone
 
 from qunguan.registry.checks import run_checks
@@ -23,21 +21,6 @@ from qunguan.registry.models import Group
 from qunguan.web import breaches
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread priorities: Linux")
-
-
-@pytest.fixture
-def large_school(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "checks": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "priority"},
-    }
-    settings.QUNGUAN_CHECKS_CACHE_SECONDS = 120
-    monkeypatch.setattr(breaches, "LARGE_SCOPE_GROUPS", 0)
-    caches["checks"].clear()
-    breaches.clear_local_cache()
-    yield
-    caches["checks"].clear()
-    breaches.clear_local_cache()
 
 
 class Priorities:

@@ -11,12 +11,10 @@ held here to what the slower way gives.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django import forms
-from django.core.cache import caches
 from django.db.models import Count
 from django.urls import reverse
 
@@ -116,21 +114,6 @@ def test_unregistered_breaches_are_those_the_checks_give(cast):
     found = breaches.unregistered_breaches(rows)
     assert len(found) == 2
     assert found == run_checks(Group.objects.none(), kinds=["unregistered_group"], unregistered=rows)
-
-
-@pytest.fixture
-def large_school(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "checks": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hot-pages"},
-    }
-    settings.QUNGUAN_CHECKS_CACHE_SECONDS = 120
-    monkeypatch.setattr(breaches, "LARGE_SCOPE_GROUPS", 0)
-    caches["checks"].clear()
-    breaches.clear_local_cache()
-    yield
-    caches["checks"].clear()
-    breaches.clear_local_cache()
 
 
 @pytest.mark.parametrize("who", ["supervisor", "manager_a", "manager_b"])

@@ -7,12 +7,9 @@ these specs lower the threshold to the cast's two groups so that the shared path
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from django import forms
-from django.core.cache import caches
 from django.urls import reverse
 
 from qunguan.registry import actions
@@ -20,21 +17,6 @@ from qunguan.registry.checks import run_checks
 from qunguan.registry.models import Group, Unit
 from qunguan.web import breaches
 from qunguan.web.forms import FastSelect, UnitChoiceField
-
-
-@pytest.fixture
-def large_school(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "checks": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "large-school"},
-    }
-    settings.QUNGUAN_CHECKS_CACHE_SECONDS = 120
-    monkeypatch.setattr(breaches, "LARGE_SCOPE_GROUPS", 0)
-    caches["checks"].clear()
-    breaches.clear_local_cache()
-    yield
-    caches["checks"].clear()
-    breaches.clear_local_cache()
 
 
 def incomplete_group(cast: Any, unit: Unit, account: str, name: str) -> Group:

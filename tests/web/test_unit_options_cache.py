@@ -9,11 +9,8 @@ threshold to the cast's groups, as ``test_large_school.py`` does.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -21,21 +18,6 @@ from django.urls import reverse
 from qunguan.registry import actions
 from qunguan.registry.models import Unit
 from qunguan.web import breaches, unit_options
-
-
-@pytest.fixture
-def large_school(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "checks": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "unit-options"},
-    }
-    settings.QUNGUAN_CHECKS_CACHE_SECONDS = 120
-    monkeypatch.setattr(breaches, "LARGE_SCOPE_GROUPS", 0)
-    caches["checks"].clear()
-    breaches.clear_local_cache()
-    yield
-    caches["checks"].clear()
-    breaches.clear_local_cache()
 
 
 def unit_select(text: str) -> str:
