@@ -275,6 +275,17 @@ if QUNGUAN_IMPORT_STALE_SECONDS < 10:
     raise ImproperlyConfigured(
         f"QUNGUAN_IMPORT_STALE_SECONDS={QUNGUAN_IMPORT_STALE_SECONDS}: expected a number of seconds, at least 10"
     )
+# Messages per transaction of a chat import. A commit writes every database page the batch
+# changed, and the message fingerprint index takes its entries at random places: with a million
+# messages stored, a batch of 2,000 rewrote a page of that index for nearly every message, one of
+# 10,000 shares each page among several (docs/benchmarks.md, "Sixth pass"). A batch holds the
+# SQLite write lock while it is stored (about half a second at 10,000; the web and the gateway
+# wait for it), and an import cut off loses at most the batch it was storing. Default 10,000.
+QUNGUAN_IMPORT_BATCH_MESSAGES = int(os.environ.get("QUNGUAN_IMPORT_BATCH_MESSAGES", "10000"))
+if QUNGUAN_IMPORT_BATCH_MESSAGES < 100:
+    raise ImproperlyConfigured(
+        f"QUNGUAN_IMPORT_BATCH_MESSAGES={QUNGUAN_IMPORT_BATCH_MESSAGES}: expected a number of messages, at least 100"
+    )
 # Days a stored chat message keeps its text (消息保留期限); after that the daily job
 # `retention_purge` empties the text and marks the message purged, while findings and cases keep
 # their masked evidence. 0 keeps messages forever. Default 180.

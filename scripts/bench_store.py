@@ -5,7 +5,7 @@
 
 Generates the QQ PC .txt export and the MemoTrace CSV of ``scripts/bench_import.py`` (``--n``
 messages each), reads both into memory once, then stores the records batch by batch exactly as
-``do_import_chat_file`` does (``_store`` per ``BATCH_SIZE`` records, inside ``import_session``)
+``do_import_chat_file`` does (``_store`` per ``batch_size()`` records, inside ``import_session``)
 with the audit step switched off, into an emptied message table each time. It prints the CPU
 time per message (``time.process_time``, best of ``--repeat``), which holds up on a busy machine.
 
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                     _GroupBinder=current._GroupBinder,
                     _Rejects=current._Rejects,
                     _store=current._store,
-                    BATCH_SIZE=current.BATCH_SIZE,
+                    BATCH_SIZE=current.batch_size(),
                     group_index=True,
                 ),
             )
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                         _GroupBinder=current._GroupBinder,
                         _Rejects=current._Rejects,
                         _store=current._store,
-                        BATCH_SIZE=current.BATCH_SIZE,
+                        BATCH_SIZE=current.batch_size(),
                         cache_kib=int(size) * 1024,
                     ),
                 )
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                     _GroupBinder=current._GroupBinder,
                     _Rejects=current._Rejects,
                     _store=current._store,
-                    BATCH_SIZE=current.BATCH_SIZE,
+                    BATCH_SIZE=current.batch_size(),
                     pragmas={k: int(v) for k, v in (item.split("=") for item in args.pragmas.split(","))},
                 ),
             )
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             summary = module.ImportSummary(batch)
             binder = module._GroupBinder(None, group)
             rejects = module._Rejects(batch)
-            size = module.BATCH_SIZE
+            size = getattr(module, "BATCH_SIZE", None) or current.batch_size()
             t0 = os.times()
             w0, c0 = time.perf_counter(), time.process_time()
             with bulk.import_session(connection):

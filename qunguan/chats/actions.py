@@ -35,6 +35,7 @@ from qunguan.ingest import ChatRecord, Reject
 from qunguan.ingest import formats as chat_formats
 from qunguan.ingest.formats import FormatError
 from qunguan.ingest.records import timestamp, utc_second
+from qunguan.ops.heap import settled_heap
 from qunguan.ops.private_files import open_private, private_dir
 from qunguan.privacy_at_rest import mask_text
 from qunguan.registry import access
@@ -43,11 +44,12 @@ from qunguan.registry.models import Group
 from qunguan.unregistered.actions import Sighting, note_sightings
 from qunguan.unregistered.models import SightingSource, UnregisteredGroup
 
-# Messages per transaction: large enough that commits do not dominate, small enough that an
-# interrupted import loses little work and memory stays flat. (A commit writes every page the
-# batch changed to the WAL, and the fingerprint index takes its entries at random places: at a
-# million stored messages larger batches save CPU — ``scripts/bench_store.py --batch-sizes``.)
-BATCH_SIZE = 2000
+
+def batch_size() -> int:
+    """Messages per transaction of an import (``QUNGUAN_IMPORT_BATCH_MESSAGES``, see settings)."""
+    return int(settings.QUNGUAN_IMPORT_BATCH_MESSAGES)
+
+
 # Kinds whose text is the sender's own words; placeholders ([图片]) and system lines are not audited.
 AUDITED_KINDS = frozenset(
     str(kind.value) for kind in (MessageKind.TEXT, MessageKind.LINK, MessageKind.FILE, MessageKind.OTHER)
@@ -210,8 +212,13 @@ def do_import_chat_file(
     binder = _GroupBinder(actor, group)
     rejects = _Rejects(batch)
     try:
-        with path.open("rb") as fh, bulk.import_session(connections[ChatMessage.objects.db]):
+        with (
+            path.open("rb") as fh,
+            bulk.import_session(connections[ChatMessage.objects.db]),
+            settled_heap(),
+        ):
             pending: list[ChatRecord] = []
+            size = batch_size()
             for item in reader_cls().read(fh):
                 if isinstance(item, Reject):
                     batch.rejected += 1
@@ -219,7 +226,7 @@ def do_import_chat_file(
                     continue
                 batch.read += 1
                 pending.append(item)
-                if len(pending) >= BATCH_SIZE:
+                if len(pending) >= size:
                     _store(batch, pending, binder, rejects, summary)
                     pending = []
                     if progress is not None:
@@ -461,7 +468,7 @@ def _store(
         batch.stored += result.stored
         batch.findings += result.found
         # The heartbeat rides on the counters' UPDATE that each batch writes anyway: no statement
-        # of its own, and a batch takes well under a second, far inside the stale threshold.
+        # of its own, and a batch takes about a second at most, far inside the stale threshold.
         batch.heartbeat_at = timezone.now()
         batch.save(update_fields=["read", "stored", "duplicates", "rejected", "findings", "heartbeat_at"])
 
@@ -664,10 +671,10 @@ def _log_import(actor: Any, summary: ImportSummary) -> None:
 
 
 __all__ = [
-    "BATCH_SIZE",
     "FormatError",
     "ImportSummary",
     "StoredRecords",
+    "batch_size",
     "do_close_interrupted_imports",
     "do_import_chat_file",
     "interrupted_imports",

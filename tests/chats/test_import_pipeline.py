@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import gc
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from qunguan.auditlog.events import AuditEvent
 from qunguan.auditlog.models import AuditLogEntry
-from qunguan.chats.actions import BATCH_SIZE, do_import_chat_file
+from qunguan.chats.actions import do_import_chat_file
 from qunguan.chats.models import ChatMessage, Finding, ImportState
 from qunguan.ingest.formats import FormatError
 from qunguan.registry.errors import RegistryError
@@ -133,14 +137,38 @@ def test_each_import_writes_one_audit_entry_with_its_counts(cast, chat_file):
     assert entry.after["rejected"] == 1
 
 
-def test_large_files_are_stored_in_several_transactions(cast, chat_file):
-    n = BATCH_SIZE * 2 + 7
+def test_large_files_are_stored_in_several_transactions(cast, chat_file, settings):
+    settings.QUNGUAN_IMPORT_BATCH_MESSAGES = 100
+    n = 100 * 2 + 7
     lines = [f"2024-09-02T09:00:00|{GROUP_A}|1|甲|第{i}条通知|id{i}" for i in range(n)]
     calls = []
     summary = do_import_chat_file(None, chat_file(*lines), progress=lambda pos, count: calls.append(count))
     assert summary.batch.stored == n
-    assert calls[:2] == [BATCH_SIZE, BATCH_SIZE * 2]
+    assert calls == [100, 200, n]
     assert summary.batch.state == ImportState.DONE
+
+
+def test_a_transaction_size_under_100_messages_is_refused_at_start():
+    env = {**os.environ, "QUNGUAN_IMPORT_BATCH_MESSAGES": "10"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import qunguan.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "QUNGUAN_IMPORT_BATCH_MESSAGES=10: expected a number of messages, at least 100" in result.stderr
+
+
+def test_the_settled_heap_is_out_of_the_collectors_way_while_an_import_runs(cast, chat_file):
+    gc.unfreeze()  # (whatever an earlier spec left)
+    frozen = []
+    path = chat_file(f"2024-09-02T09:00:05|{GROUP_A}|10001001|王建国|收到|m1")
+    do_import_chat_file(None, path, progress=lambda pos, count: frozen.append(gc.get_freeze_count()))
+    assert frozen
+    assert all(count > 0 for count in frozen)
+    assert gc.get_freeze_count() == 0
 
 
 def test_no_stored_evidence_holds_a_phone_or_id_number(cast, chat_file):

@@ -24,9 +24,12 @@ from tests.ops.conftest import ON_POSTGRES, Installation
 KILLS = int(os.environ.get("QUNGUAN_FAULT_KILLS", "3"))
 MESSAGES = int(os.environ.get("QUNGUAN_FAULT_MESSAGES", "5000"))
 SEED = int(os.environ.get("QUNGUAN_FAULT_SEED", "20240902"))
+# Messages per transaction of the killed imports: several per export, so that a kill can leave
+# some stored and fall inside the next.
+BATCH = "1000"
 # Seconds after the import opened the export in which the kill falls: about the time storing
 # and auditing the whole file takes on a slow machine, so kills land before, between and inside
-# the transactions of 2,000 messages.
+# the transactions.
 KILL_WINDOW = MESSAGES / 3000
 
 STATE = """
@@ -79,7 +82,7 @@ def import_and_kill(site: Installation, export: Path, delay: float) -> tuple[boo
     """
     child = subprocess.Popen(
         [sys.executable, "-m", "qunguan", "import", "--json", str(export)],
-        env=site.env(),
+        env={**site.env(), "QUNGUAN_IMPORT_BATCH_MESSAGES": BATCH},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

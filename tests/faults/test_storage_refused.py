@@ -32,6 +32,7 @@ pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite 数据库文件的�
 
 EARLIER = 300  # messages imported before the fault
 MESSAGES = 3000
+BATCH = "1000"  # messages per transaction: the fault falls after some batches are stored
 COUNT = "from qunguan.chats.models import ChatMessage\nprint(ChatMessage.objects.count())"
 # The integrity check's verdict and the number of stored messages, one per line.
 INTEGRITY = (
@@ -68,7 +69,7 @@ def run_import(
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "qunguan", "import", "--json", str(export)],
-        env=site.env(),
+        env={**site.env(), "QUNGUAN_IMPORT_BATCH_MESSAGES": BATCH},
         capture_output=True,
         text=True,
         timeout=300,

@@ -1,0 +1,99 @@
+"""``ops.heap.settled_heap``: during a long import the settled heap is out of the collector's
+passes, and after it everything is collectable again — nothing leaks, and a heap frozen for good
+by someone else stays frozen."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+from collections.abc import Iterator
+
+import pytest
+
+from qunguan.ops.heap import settled_heap
+
+
+class Node:
+    """An object in a reference cycle: only the cyclic collector can free it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.fixture(autouse=True)
+def unfrozen() -> Iterator[None]:
+    # Specs start from an unfrozen heap and leave it so, whatever an earlier test did.
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+def cycle() -> weakref.ref[Node]:
+    return weakref.ref(Node())
+
+
+def test_objects_of_before_the_block_are_frozen_while_it_runs():
+    before = len(gc.get_objects())
+    with settled_heap():
+        assert gc.get_freeze_count() >= before // 2
+    assert gc.get_freeze_count() == 0
+
+
+def test_garbage_made_inside_the_block_is_collected_inside_it():
+    with settled_heap():
+        node = cycle()
+        gc.collect()
+        assert node() is None
+
+
+def test_garbage_frozen_with_the_heap_is_collected_after_the_block():
+    kept = Node()
+    node = weakref.ref(kept)
+    with settled_heap():
+        del kept
+        gc.collect()
+        assert node() is not None  # frozen: the collector does not look at it yet
+    gc.collect()
+    assert node() is None
+
+
+def test_nested_blocks_unfreeze_once_the_outermost_ends():
+    with settled_heap():
+        with settled_heap():
+            pass
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_blocks_in_two_threads_unfreeze_when_the_last_ends():
+    inside, release = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with settled_heap():
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert inside.wait(10)
+    with settled_heap():
+        pass
+    assert gc.get_freeze_count() > 0  # the other thread's block still runs
+    release.set()
+    thread.join(10)
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_heap_frozen_for_good_stays_frozen():
+    gc.freeze()  # as the gateway does once it has warmed up
+    frozen = gc.get_freeze_count()
+    with settled_heap():
+        pass
+    assert gc.get_freeze_count() == frozen
+
+
+def test_an_error_in_the_block_still_unfreezes():
+    with pytest.raises(RuntimeError), settled_heap():
+        raise RuntimeError("导入失败")
+    assert gc.get_freeze_count() == 0
