@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from qunguan.audit.labels import category_label
@@ -37,7 +38,7 @@ from qunguan.auditlog import log
 from qunguan.auditlog.events import AuditEvent
 from qunguan.chats import access, cases
 from qunguan.chats.models import Finding, FindingStatus
-from qunguan.chats.privacy import is_personal_or_secret, pseudonym, real_sender
+from qunguan.chats.privacy import PERSONAL_OR_SECRET, is_personal_or_secret, pseudonym, real_sender
 from qunguan.registry.errors import OUT_OF_SCOPE, RegistryError
 
 # Stable error codes (the web UI, the API and tests rely on them).
@@ -145,6 +146,49 @@ def siblings(finding: Finding, sources: Iterable[FindingStatus] = (FindingStatus
         )
         .exclude(pk=finding.pk)
         .order_by("pk")
+    )
+
+
+def queue_leads(
+    findings: QuerySet[Finding], *, status: str | None = None, severity: int | None = None
+) -> QuerySet[Finding]:
+    """Keep one finding of ``findings`` per message and category: the one the queue lists.
+
+    A spam message found by nine lures is one thing to judge and, with ``siblings``, one decision
+    moves all nine: the queue shows it once. ``findings`` is a queue narrowed to ``status`` and
+    ``severity`` when given (its other filters — unit, group, dates, category — hold for all of a
+    message's findings of one category alike). The finding kept is the first in the queue's order
+    (``-severity, -sent_at, -pk``; one message has one time): the highest severity, then the
+    newest. Personal data and secrets are decided span by span and keep a row each.
+    """
+    outranking = Finding.objects.filter(
+        Q(severity__gt=OuterRef("severity")) | Q(severity=OuterRef("severity"), pk__gt=OuterRef("pk")),
+        message_id=OuterRef("message_id"),
+        category=OuterRef("category"),
+    )
+    if status:
+        outranking = outranking.filter(status=status)
+    if severity is not None:
+        outranking = outranking.filter(severity=severity)
+    span_by_span = Q()
+    for prefix in PERSONAL_OR_SECRET:
+        span_by_span |= Q(category__startswith=prefix)
+    return findings.filter(span_by_span | ~Exists(outranking))
+
+
+def same_row(
+    lead: Finding, findings: Iterable[Finding], *, status: str | None = None, severity: int | None = None
+) -> int:
+    """Return how many of ``findings`` (all of the lead's message) the queue row of ``lead`` stands
+    for: itself and what ``queue_leads`` folded into it, under the same ``status`` and ``severity``."""
+    if is_personal_or_secret(lead.category):
+        return 1
+    return sum(
+        1
+        for f in findings
+        if f.category == lead.category
+        and (not status or f.status == status)
+        and (severity is None or f.severity == severity)
     )
 
 

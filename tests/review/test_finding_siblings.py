@@ -7,6 +7,8 @@ span: a message may hold an office number and a private mobile.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from qunguan.auditlog.models import AuditLogEntry
@@ -109,3 +111,79 @@ def test_the_finding_page_says_which_findings_a_decision_takes_along(spam, clien
     assert f"同一条消息中另有 {len(lures) - 1} 处“广告推销”命中" in page
     phone = findings_of("two-phones", "privacy.phone")[0]
     assert "同一条消息中另有" not in client.get(reverse("review_detail", args=[phone.pk])).text
+
+
+# The queue (审查队列) lists what a reviewer decides: one row per message and category.
+
+
+def queue_ids(client, query=""):
+    from django.urls import reverse
+
+    text = client.get(reverse("review_list") + query).text
+    return [int(n) for n in re.findall(r'<tr data-finding="(\d+)"', text)], text
+
+
+def lead_of(findings):
+    """The finding the queue lists for ``findings``: the first in its order (severity, then newest)."""
+    return max(findings, key=lambda f: (f.severity, f.pk))
+
+
+def test_the_queue_lists_a_message_once_per_category_with_how_many_it_stands_for(spam, client_for):
+    client = client_for(spam.reviewer)
+    ids, text = queue_ids(client)
+    for message_id in ("spam-1", "spam-2"):
+        lures = findings_of(message_id)
+        assert [pk for pk in ids if pk in {f.pk for f in lures}] == [lead_of(lures).pk]
+    assert text.count(f"本消息共 {len(findings_of('spam-1'))} 处") == 2
+    # Each phone number is a datum of its own: a row each, with no note.
+    phones = findings_of("two-phones", "privacy.phone")
+    assert {f.pk for f in phones} <= set(ids)
+
+
+def test_a_decision_on_the_row_empties_it_from_the_open_queue(spam, client_for):
+    client = client_for(spam.reviewer)
+    lures = findings_of("spam-1")
+    actions.do_confirm_finding(spam.reviewer, lead_of(lures), note="广告")
+    ids, _ = queue_ids(client)
+    assert not {f.pk for f in lures} & set(ids)
+    every, _ = queue_ids(client, "?status=all")
+    assert [pk for pk in every if pk in {f.pk for f in lures}] == [lead_of(lures).pk]
+    confirmed, _ = queue_ids(client, "?status=confirmed")
+    assert [pk for pk in confirmed if pk in {f.pk for f in lures}] == [lead_of(lures).pk]
+
+
+def test_a_sibling_reopened_alone_gets_a_row_of_its_own_in_the_open_queue(spam, client_for):
+    client = client_for(spam.reviewer)
+    lures = findings_of("spam-1")
+    lead = lead_of(lures)
+    actions.do_dismiss_finding(spam.reviewer, lead, reason="误报")
+    other = next(f for f in lures if f.pk != lead.pk)
+    actions.do_reopen_finding(spam.reviewer, other, reason="再看看")
+    ids, text = queue_ids(client)
+    assert [pk for pk in ids if pk in {f.pk for f in lures}] == [other.pk]
+    assert f'<tr data-finding="{other.pk}">' in text
+
+
+def test_the_severity_filter_folds_the_findings_of_that_severity(spam, client_for):
+    client = client_for(spam.reviewer)
+    lures = findings_of("spam-1")
+    for severity in {f.severity for f in lures}:
+        of_severity = [f for f in lures if f.severity == severity]
+        ids, _ = queue_ids(client, f"?severity={severity}")
+        assert [pk for pk in ids if pk in {f.pk for f in lures}] == [lead_of(of_severity).pk]
+
+
+def test_next_and_previous_pass_over_the_findings_folded_into_a_row(spam, client_for):
+    from django.urls import reverse
+
+    client = client_for(spam.reviewer)
+    later, earlier = findings_of("spam-2"), findings_of("spam-1")  # the queue lists newer first
+    page = client.get(reverse("review_detail", args=[lead_of(earlier).pk])).text
+    for folded in later + earlier:
+        if folded.pk not in (lead_of(later).pk, lead_of(earlier).pk):
+            assert f"/review/{folded.pk}/" not in page
+    response = client.post(reverse("review_act", args=[lead_of(later).pk, "confirm"]), {"note": "广告"})
+    assert response.status_code == 302
+    following = re.search(r"/review/(\d+)/", response["Location"])
+    assert following is not None, response["Location"]
+    assert int(following.group(1)) not in {f.pk for f in later}

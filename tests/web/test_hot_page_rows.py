@@ -50,7 +50,7 @@ QUEUE_ROWS = """{% load i18n %}{% for row in rows %}{% with f=row.finding %}
     <tr data-finding="{{ f.pk }}">
       {% if can_act %}<td class="check">{% if row.can_act %}<input type="checkbox" name="finding" value="{{ f.pk }}" aria-label="{% translate '选择' %}">{% endif %}</td>{% endif %}
       <td><span class="badge sev-{{ row.severity.css }}">{{ row.severity.label }}</span></td>
-      <td>{{ row.category }}</td>
+      <td>{{ row.category }}{% if row.same > 1 %} <span class="muted small same-row">本消息共 {{ row.same }} 处</span>{% endif %}</td>
       <td class="msg-text"><a href="{{ row.url }}{% if detail_query %}?{{ detail_query }}{% endif %}" class="review-open">{{ row.text }}</a></td>
       <td class="mono">{{ row.sender }}</td>
       <td>{{ row.where }}</td>
@@ -150,12 +150,21 @@ def queue(cast, chat_file, chat_data_dir, fresh_auditor) -> None:
         for d in range(1, 5)
         for account in ("600100200", "wx-shengyue-001")
     ]
+    # A message found by several lures: one row of the queue stands for its ad findings.
+    lines += [
+        f"2024-09-05T21:00:00|{account}|10001099|某人|兼职刷单日结，加V私聊，扫码进群领红包|spam{account}"
+        for account in ("600100200", "wx-shengyue-001")
+    ]
     do_import_chat_file(None, chat_file(*lines))
 
 
-def queue_rows(user: Any, text: str, detail_query: str) -> str:
+def queue_rows(user: Any, response: Any) -> str:
     """The queue's rows as the template wrote them, for the findings the page lists."""
+    from qunguan.chats import review as chats_review
     from qunguan.chats.models import Finding
+
+    text, detail_query = response.text, response.context["detail_query"]
+    status, severity = review._status_and_severity(response.context["form"])
 
     ids = [int(n) for n in re.findall(r'<tr data-finding="(\d+)"', text)]
     found = Finding.objects.select_related("message", "group__unit").in_bulk(ids)
@@ -170,6 +179,7 @@ def queue_rows(user: Any, text: str, detail_query: str) -> str:
                 "finding": f,
                 "url": reverse("review_detail", args=[f.pk]),
                 "category": review.category_label(f.category),
+                "same": chats_review.same_row(f, f.message.findings.all(), status=status, severity=severity),
                 "severity": badge,
                 "where": review._where(f),
                 "sender": pseudonym(f.message),
@@ -188,8 +198,7 @@ def test_queue_rows_are_those_the_template_wrote(cast, client_for, queue, who, q
     user = getattr(cast, who)
     response = client_for(user).get(reverse("review_list") + query)
     assert response.status_code == 200
-    detail_query = response.context["detail_query"]
-    assert queue_rows(user, response.text, detail_query) in response.text
+    assert queue_rows(user, response) in response.text
 
 
 def test_queue_rows_cover_the_check_box_and_the_filters_in_the_link(cast, client_for, queue):
@@ -200,6 +209,10 @@ def test_queue_rows_cover_the_check_box_and_the_filters_in_the_link(cast, client
     assert "?status=all&amp;category=privacy.phone" in acting
     assert "&lt;b&gt;请&lt;/b&gt;" in acting
     assert "声乐系工作群" not in acting  # the sibling unit's group
+    assert (
+        '<span class="muted small same-row">本消息共 '
+        in client_for(cast.manager_a).get(reverse("review_list")).text
+    )
 
 
 def test_dashboard_breach_rows_are_those_the_template_wrote(cast, client_for, varied_groups):

@@ -76,12 +76,19 @@ def _require_reviewer(user: Any) -> None:
         raise PermissionDenied("您没有可查看的审查发现。")
 
 
+def _status_and_severity(form: ReviewFilterForm) -> tuple[str | None, int | None]:
+    """Return the status (None: every status) and the severity (None: any) the filters ask for."""
+    data = form.cleaned_data if form.is_valid() else {}
+    status = data.get("status") or FindingStatus.OPEN
+    return (None if status == REVIEW_STATUS_ALL else str(status)), data.get("severity")
+
+
 def _filtered(user: Any, form: ReviewFilterForm) -> QuerySet[Finding]:
     """Return the user's findings narrowed by the filters (open findings when no status is given)."""
     qs = access.visible_findings(user)
     data = form.cleaned_data if form.is_valid() else {}
-    status = data.get("status") or FindingStatus.OPEN
-    if status != REVIEW_STATUS_ALL:
+    status, _severity = _status_and_severity(form)
+    if status is not None:
         qs = qs.filter(status=status)
     if data.get("unit") is not None:
         qs = qs.filter(group__unit__path__startswith=data["unit"].path)
@@ -96,6 +103,13 @@ def _filtered(user: Any, form: ReviewFilterForm) -> QuerySet[Finding]:
     if data.get("date_to"):
         qs = qs.filter(sent_at__date__lte=data["date_to"])
     return qs
+
+
+def _queue(user: Any, form: ReviewFilterForm) -> QuerySet[Finding]:
+    """Return the review queue: the filtered findings, one per message and category
+    (``review.queue_leads``) — a decision on the one listed moves the others with it."""
+    status, severity = _status_and_severity(form)
+    return review.queue_leads(_filtered(user, form), status=status, severity=severity)
 
 
 def _after(finding: Finding) -> Q:
@@ -179,12 +193,20 @@ class _QueueRowHTML:
         self.page_can_act = page_can_act
         self.choose = escape(_("选择"))
 
+    @staticmethod
+    def same_note(same: int) -> str:
+        """The note of a row that stands for more than one finding of its message and category."""
+        if same <= 1:
+            return ""
+        return f' <span class="muted small same-row">{escape(_("本消息共 %(n)s 处") % {"n": same})}</span>'
+
     def of(
         self,
         f: Finding,
         *,
         url: str,
         category: str,
+        same: int,
         badge: dict[str, str],
         where: str,
         sender: str,
@@ -204,7 +226,7 @@ class _QueueRowHTML:
             f'\n    <tr data-finding="{f.pk}">\n'
             f"      {check}\n"
             f'      <td><span class="badge sev-{escape(badge["css"])}">{escape(badge["label"])}</span></td>\n'
-            f"      <td>{escape(category)}</td>\n"
+            f"      <td>{escape(category)}{self.same_note(same)}</td>\n"
             f'      <td class="msg-text"><a href="{escape(url)}{self.query}" class="review-open">{text}</a></td>\n'
             f'      <td class="mono">{escape(sender)}</td>\n'
             f"      <td>{escape(where)}</td>\n"
@@ -224,8 +246,9 @@ def review_list(request: HttpRequest) -> HttpResponse:
     # their messages: joining before the LIMIT would read a message for every finding sorted.
     # Counted only up to ``paging.COUNT_CAP``: a school's queue holds tens of thousands.
     page = CappedPaginator(
-        _filtered(user, form).order_by(*ORDER).values_list("pk", flat=True), PER_PAGE
+        _queue(user, form).order_by(*ORDER).values_list("pk", flat=True), PER_PAGE
     ).get_page(request.GET.get("page"))
+    status, severity = _status_and_severity(form)
     ids = list(page.object_list)
     found = Finding.objects.select_related("message", "group__unit").prefetch_related("message__findings")
     by_id = found.in_bulk(ids)
@@ -246,6 +269,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
                 f,
                 url=f"{head}{f.pk}{tail}",
                 category=category_label(f.category),
+                same=review.same_row(f, f.message.findings.all(), status=status, severity=severity),
                 badge=badge,
                 where=_where(f),
                 sender=pseudonym(f.message),
@@ -312,7 +336,7 @@ def review_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
     _require_reviewer(user)
     finding = finding_or_404(user, finding_id)
     form = ReviewFilterForm(request.GET or None, user=user)
-    queue = _filtered(user, form)
+    queue = _queue(user, form)
     revealed = finding.pk in request.session.get(REVEALED_KEY, [])
     can_act = access.can_act_on_finding(user, finding)
     history = [
@@ -383,7 +407,7 @@ def review_act(request: HttpRequest, finding_id: int, action: str) -> HttpRespon
         messages.error(request, err.message)
         return redirect(_queue_url("review_detail", query, finding.pk))
     messages.success(request, _("审查发现 #%(id)s %(done)s。") % {"id": finding.pk, "done": done})
-    queue = _filtered(user, ReviewFilterForm(request.GET or None, user=user))
+    queue = _queue(user, ReviewFilterForm(request.GET or None, user=user))
     following = _next_in_queue(queue, finding)
     if following is not None:
         return redirect(_queue_url("review_detail", query, following.pk))
@@ -454,7 +478,7 @@ def _acted(request: HttpRequest, finding: Finding, text: str) -> HttpResponse:
     user = request.user
     query = request.GET.urlencode()
     messages.success(request, text)
-    queue = _filtered(user, ReviewFilterForm(request.GET or None, user=user))
+    queue = _queue(user, ReviewFilterForm(request.GET or None, user=user))
     following = _next_in_queue(queue, finding)
     if following is not None:
         return redirect(_queue_url("review_detail", query, following.pk))
