@@ -194,5 +194,5 @@ def test_an_import_leaves_the_connections_sqlite_settings_as_it_found_them(cast,
     seen: list[tuple[int, int]] = []
     path = chat_file(f"2024-09-02T09:00:05|{GROUP_A}|10001001|王建国|收到|m1")
     do_import_chat_file(None, path, progress=lambda position, messages: seen.append(current()))
-    assert seen == [(-65536, 16384)]
+    assert seen == [(-65536, 65536)]
     assert current() == before
