@@ -94,24 +94,38 @@ class Segment:
     marked: bool = False
 
 
-def masked_segments(message: ChatMessage, findings: Iterable[Finding], mark: Finding | None) -> list[Segment]:
-    """Return the masked text cut around ``mark``'s span, for highlighting it on the page.
+def masked_segments(
+    message: ChatMessage, findings: Iterable[Finding], mark: Finding | None, also: Iterable[Finding] = ()
+) -> list[Segment]:
+    """Return the masked text cut around ``mark``'s span, and the spans of ``also`` (the findings a
+    queue row stands for with it), for highlighting them on the page.
 
     Masking never changes the text's length (each masked character becomes one ``*``), so the
-    finding's span indexes the masked text as it indexed the original.
+    finding's span indexes the masked text as it indexed the original. Overlapping or touching
+    spans are marked as one.
     """
     text = masked_text(message, findings)
     if not text:
         return []
     if message.purged_at is not None:
         return [Segment(text)]  # the notice: no span of the purged text to mark
-    if mark is None or not 0 <= mark.start < mark.end <= len(text):
+    spans = sorted(
+        (f.start, f.end) for f in (mark, *also) if f is not None and 0 <= f.start < f.end <= len(text)
+    )
+    if mark is None or not spans:
         return [Segment(text)]
-    parts = [
-        Segment(text[: mark.start]),
-        Segment(text[mark.start : mark.end], marked=True),
-        Segment(text[mark.end :]),
-    ]
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    parts: list[Segment] = []
+    at = 0
+    for start, end in merged:
+        parts += [Segment(text[at:start]), Segment(text[start:end], marked=True)]
+        at = end
+    parts.append(Segment(text[at:]))
     return [p for p in parts if p.text]
 
 

@@ -178,18 +178,19 @@ def queue_leads(
 
 def same_row(
     lead: Finding, findings: Iterable[Finding], *, status: str | None = None, severity: int | None = None
-) -> int:
-    """Return how many of ``findings`` (all of the lead's message) the queue row of ``lead`` stands
-    for: itself and what ``queue_leads`` folded into it, under the same ``status`` and ``severity``."""
+) -> list[Finding]:
+    """Return the findings of ``findings`` (all of the lead's message) that the queue row of ``lead``
+    stands for: itself and what ``queue_leads`` folded into it, under the same ``status`` and
+    ``severity``."""
     if is_personal_or_secret(lead.category):
-        return 1
-    return sum(
-        1
+        return [lead]
+    return [
+        f
         for f in findings
         if f.category == lead.category
         and (not status or f.status == status)
         and (severity is None or f.severity == severity)
-    )
+    ]
 
 
 def _with_siblings(locked: list[Finding], step: _Transition) -> list[tuple[Finding, int]]:

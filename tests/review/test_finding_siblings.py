@@ -187,3 +187,15 @@ def test_next_and_previous_pass_over_the_findings_folded_into_a_row(spam, client
     following = re.search(r"/review/(\d+)/", response["Location"])
     assert following is not None, response["Location"]
     assert int(following.group(1)) not in {f.pk for f in later}
+
+
+def test_the_row_highlights_every_lure_it_stands_for(spam, client_for):
+    _, text = queue_ids(client_for(spam.reviewer))
+    lead = lead_of(findings_of("spam-1"))
+    row = re.search(rf'<tr data-finding="{lead.pk}">.*?</tr>', text, re.S).group(0)
+    covered = {i for f in findings_of("spam-1") for i in range(f.start, f.end)}
+    separate = sum(1 for i in covered if i - 1 not in covered)  # runs of marked characters
+    assert separate > 1  # the fixture's premise: lures apart from each other
+    assert row.count("<mark") == separate
+    marked = "".join(re.findall(r"<mark[^>]*>(.*?)</mark>", row))
+    assert all(SPAM[f.start : f.end] in marked for f in findings_of("spam-1"))

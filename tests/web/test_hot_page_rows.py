@@ -173,13 +173,14 @@ def queue_rows(user: Any, response: Any) -> str:
     for pk in ids:
         f = found[pk]
         badge = review._badge(f)
-        segments = review._excerpt(masked_segments(f.message, f.message.findings.all(), f))
+        same = chats_review.same_row(f, f.message.findings.all(), status=status, severity=severity)
+        segments = review._excerpt(masked_segments(f.message, f.message.findings.all(), f, also=same))
         rows.append(
             {
                 "finding": f,
                 "url": reverse("review_detail", args=[f.pk]),
                 "category": review.category_label(f.category),
-                "same": chats_review.same_row(f, f.message.findings.all(), status=status, severity=severity),
+                "same": len(same),
                 "severity": badge,
                 "where": review._where(f),
                 "sender": pseudonym(f.message),

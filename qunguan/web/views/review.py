@@ -263,13 +263,15 @@ def review_list(request: HttpRequest) -> HttpResponse:
     rows = []
     for f in findings:
         badge = _badge(f)
-        segments = _excerpt(masked_segments(f.message, f.message.findings.all(), f))
+        of_message = f.message.findings.all()
+        same = review.same_row(f, of_message, status=status, severity=severity)
+        segments = _excerpt(masked_segments(f.message, of_message, f, also=same))
         rows.append(
             row_html.of(
                 f,
                 url=f"{head}{f.pk}{tail}",
                 category=category_label(f.category),
-                same=review.same_row(f, f.message.findings.all(), status=status, severity=severity),
+                same=len(same),
                 badge=badge,
                 where=_where(f),
                 sender=pseudonym(f.message),
