@@ -8,13 +8,14 @@ file said, on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 import datetime as dt
+from importlib import import_module
 
 import pytest
 from django.db import connection
 
 from qunguan.chats.actions import do_import_chat_file, store_records
 from qunguan.chats.models import ChatMessage, Finding, FindingStatus
-from qunguan.ingest.records import CHINA, ChatRecord, utc_second
+from qunguan.ingest.records import CHINA, ChatRecord, time_prefix, utc_second
 
 GROUP_A = "600100200"  # the cast's 作曲系教职工群
 
@@ -104,8 +105,9 @@ def test_storing_live_records_returns_the_stored_messages_and_findings_with_thei
 
 
 # Fingerprints are stored: a database filled by an earlier version de-duplicates against new
-# imports only while the same record gives the same fingerprint. These were made by the first
-# version and must never change.
+# imports only while the same record gives the same fingerprint. Each record with what the first
+# version stored and what it stores since ``chats.0010`` (the UTC second in front, for a message
+# without an id); the migration must turn the one into the other, and neither may change.
 PINNED_FINGERPRINTS = [
     (
         ChatRecord(
@@ -118,6 +120,7 @@ PINNED_FINGERPRINTS = [
             group_name="计算机学院2024级辅导员工作群",
         ),
         "671f3059e9e1c383175f412a615d4544",
+        "66d50e15671f3059e9e1c383175f412a",
     ),
     (
         ChatRecord(
@@ -131,6 +134,7 @@ PINNED_FINGERPRINTS = [
             group_account="34567890123@chatroom",
         ),
         "eaa5c557ac0f2a42e03721f36da8f64d",
+        "677414ffeaa5c557ac0f2a42e03721f3",
     ),
     (
         ChatRecord(
@@ -141,6 +145,7 @@ PINNED_FINGERPRINTS = [
             line=1,
         ),
         "bd1380baa65eda3fbf2201e7c547cad3",
+        "67748580bd1380baa65eda3fbf2201e7",
     ),
     (
         ChatRecord(
@@ -153,17 +158,55 @@ PINNED_FINGERPRINTS = [
             group_account=GROUP_A,
         ),
         "69b43afb09eb96b9c801f063c719c2bb",
+        "69b43afb09eb96b9c801f063c719c2bb",
     ),
 ]
 
 
-def test_fingerprints_stay_what_earlier_versions_stored():
-    assert [record.fingerprint() for record, _ in PINNED_FINGERPRINTS] == [
-        pinned for _, pinned in PINNED_FINGERPRINTS
+def test_fingerprints_stay_what_was_pinned():
+    assert [record.fingerprint() for record, _, _ in PINNED_FINGERPRINTS] == [
+        pinned for _, _, pinned in PINNED_FINGERPRINTS
     ]
-    assert [record.fingerprint(utc_second(record.sent_at)) for record, _ in PINNED_FINGERPRINTS] == [
-        pinned for _, pinned in PINNED_FINGERPRINTS
+    assert [record.fingerprint(utc_second(record.sent_at)) for record, _, _ in PINNED_FINGERPRINTS] == [
+        pinned for _, _, pinned in PINNED_FINGERPRINTS
     ]
+
+
+def test_the_migration_gives_stored_messages_the_fingerprints_an_import_now_computes(cast):
+    rewrite = import_module("qunguan.chats.migrations.0010_fingerprint_time_prefix").rewrite_fingerprints
+    for record, first_version, _ in PINNED_FINGERPRINTS:
+        ChatMessage.objects.create(
+            platform=record.platform,
+            fingerprint=first_version,
+            message_id=record.message_id or "",
+            sender_name=record.sender_name,
+            sent_at=record.sent_at,
+            text="",  # purged by retention: the rewrite needs the time and the old fingerprint only
+        )
+    assert rewrite(connection) == 3  # the message with an id keeps its fingerprint
+    assert list(ChatMessage.objects.order_by("pk").values_list("fingerprint", flat=True)) == [
+        record.fingerprint() for record, _, _ in PINNED_FINGERPRINTS
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sent_at", "prefix"),
+    [
+        (dt.datetime(1970, 1, 1, tzinfo=dt.UTC), "00000000"),
+        (dt.datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=dt.UTC), "00000000"),
+        (dt.datetime(1900, 1, 1, tzinfo=dt.UTC), "00000000"),
+        (dt.datetime(2025, 1, 1, 0, 0, 0, 999999, tzinfo=dt.UTC), "67748580"),
+        (dt.datetime(2106, 2, 7, 6, 28, 15, tzinfo=dt.UTC), "ffffffff"),
+        (dt.datetime(2200, 1, 1, tzinfo=dt.UTC), "ffffffff"),
+    ],
+)
+def test_the_migration_and_the_import_agree_on_the_time_prefix_at_the_edges(cast, sent_at, prefix):
+    """Whole seconds (a fraction never rounds up), held to 8 digits at both ends of the range."""
+    rewrite = import_module("qunguan.chats.migrations.0010_fingerprint_time_prefix").rewrite_fingerprints
+    ChatMessage.objects.create(platform="qq", fingerprint="0123456789abcdef0123456789abcdef", sent_at=sent_at)
+    rewrite(connection)
+    assert time_prefix(sent_at) == prefix
+    assert ChatMessage.objects.get().fingerprint == prefix + "0123456789abcdef01234567"
 
 
 def test_an_import_stores_the_pinned_fingerprint(cast, chat_file):
@@ -178,7 +221,7 @@ def test_an_import_stores_the_pinned_fingerprint(cast, chat_file):
         group_account=GROUP_A,
     )
     assert list(ChatMessage.objects.values_list("fingerprint", flat=True)) == [record.fingerprint()]
-    assert record.fingerprint() == "63433dc9c8b148978eec0412480cccb2"
+    assert record.fingerprint() == "66d50e1563433dc9c8b148978eec0412"
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite connection settings")
