@@ -41,7 +41,7 @@ class ChatRecord:
     recalls_message_id: str | None = None
 
     def fingerprint(self, utc_second: str | None = None) -> str:
-        """Return a stable id for de-duplication: 32 hex digits, the column's unique key.
+        """Return a stable id for de-duplication: 32 characters, the column's unique key.
 
         Overlapping exports of one group write the same message with the same time, sender and
         text; the platform message id wins when there is one, since two identical "收到" in the
@@ -49,14 +49,14 @@ class ChatRecord:
         as ``YYYY-MM-DDTHH:MM:SS`` when the caller has it already (the import formats the time
         for the database anyway); it must be exactly what ``utc_second(self.sent_at)`` returns.
 
-        Without a message id the first 8 digits are the UTC second (``time_prefix``) and the
-        other 24 a hash: an export is read in time order, so its messages take neighbouring
+        Without a message id the first 14 digits are the UTC second (``20240902010005``) and the
+        other 18 a hash: an export is read in time order, so its messages take neighbouring
         places in the unique index and a batch's commit writes a few index pages, not one per
         message. With an id, time is left out on purpose (two exports that disagree on the time
         still agree on the id), so it is a hash of the id alone.
 
         The result is stored and compared across versions: changing it for the same record needs
-        a migration that rewrites what is stored (``chats.0010`` did, for the time prefix), and
+        a migration that rewrites what is stored (``chats.0010`` did, for the time in front), and
         ``tests/chats/test_import_storage.py`` pins some.
         """
         if self.message_id:
@@ -65,17 +65,19 @@ class ChatRecord:
             )
             # The first 16 bytes in hex: ``hexdigest()[:32]``, without writing out the other 32 digits.
             return sha256(key.encode("utf-8", "surrogatepass")).digest()[:16].hex()
+        second = utc_second or _utc_second(self.sent_at)
         key = "\x00".join(
             (
                 self.platform,
                 self.group_account or self.group_name or "",
                 self.sender_id or self.sender_name,
-                utc_second or _utc_second(self.sent_at),
+                second,
                 self.kind,
                 self.text,
             )
         )
-        return time_prefix(self.sent_at) + sha256(key.encode("utf-8", "surrogatepass")).digest()[:12].hex()
+        digits = second.replace("-", "").replace("T", "").replace(":", "")
+        return digits + sha256(key.encode("utf-8", "surrogatepass")).digest()[:9].hex()
 
 
 _FIELDS = (
@@ -180,17 +182,6 @@ def utc_second(sent_at: dt.datetime) -> str:
             _CHINA_HOURS[key] = prefix
         return prefix + _MINUTES_SECONDS[sent_at.minute * 60 + sent_at.second]
     return sent_at.astimezone(dt.UTC).isoformat()[:19]
-
-
-def time_prefix(sent_at: dt.datetime) -> str:
-    """Return the UTC second of ``sent_at`` since 1970 as 8 hex digits, as fingerprints begin.
-
-    Whole seconds (the fraction dropped, as ``utc_second`` drops it), held to 1970–2106 so that
-    it is always 8 digits; a date outside that is a broken export, and keeps its place at an end.
-    ``chats.0010`` computes the same in SQL for the messages stored before.
-    """
-    seconds = int(sent_at.timestamp())
-    return f"{seconds:08x}" if 0 <= seconds <= 0xFFFFFFFF else ("00000000" if seconds < 0 else "ffffffff")
 
 
 _utc_second = utc_second  # (the name ``ChatRecord.fingerprint`` calls: its argument shadows the other)

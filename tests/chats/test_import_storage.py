@@ -15,7 +15,7 @@ from django.db import connection
 
 from qunguan.chats.actions import do_import_chat_file, store_records
 from qunguan.chats.models import ChatMessage, Finding, FindingStatus
-from qunguan.ingest.records import CHINA, ChatRecord, time_prefix, utc_second
+from qunguan.ingest.records import CHINA, ChatRecord, utc_second
 
 GROUP_A = "600100200"  # the cast's 作曲系教职工群
 
@@ -120,7 +120,7 @@ PINNED_FINGERPRINTS = [
             group_name="计算机学院2024级辅导员工作群",
         ),
         "671f3059e9e1c383175f412a615d4544",
-        "66d50e15671f3059e9e1c383175f412a",
+        "20240902010005671f3059e9e1c38317",
     ),
     (
         ChatRecord(
@@ -134,7 +134,7 @@ PINNED_FINGERPRINTS = [
             group_account="34567890123@chatroom",
         ),
         "eaa5c557ac0f2a42e03721f36da8f64d",
-        "677414ffeaa5c557ac0f2a42e03721f3",
+        "20241231155959eaa5c557ac0f2a42e0",
     ),
     (
         ChatRecord(
@@ -145,7 +145,7 @@ PINNED_FINGERPRINTS = [
             line=1,
         ),
         "bd1380baa65eda3fbf2201e7c547cad3",
-        "67748580bd1380baa65eda3fbf2201e7",
+        "20250101000000bd1380baa65eda3fbf",
     ),
     (
         ChatRecord(
@@ -190,23 +190,23 @@ def test_the_migration_gives_stored_messages_the_fingerprints_an_import_now_comp
 
 
 @pytest.mark.parametrize(
-    ("sent_at", "prefix"),
+    ("sent_at", "second"),
     [
-        (dt.datetime(1970, 1, 1, tzinfo=dt.UTC), "00000000"),
-        (dt.datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=dt.UTC), "00000000"),
-        (dt.datetime(1900, 1, 1, tzinfo=dt.UTC), "00000000"),
-        (dt.datetime(2025, 1, 1, 0, 0, 0, 999999, tzinfo=dt.UTC), "67748580"),
-        (dt.datetime(2106, 2, 7, 6, 28, 15, tzinfo=dt.UTC), "ffffffff"),
-        (dt.datetime(2200, 1, 1, tzinfo=dt.UTC), "ffffffff"),
+        (dt.datetime(2024, 9, 2, 9, 0, 5, tzinfo=CHINA), "20240902010005"),
+        (dt.datetime(2025, 1, 1, 0, 0, 0, 999999, tzinfo=dt.UTC), "20250101000000"),
+        (dt.datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=dt.UTC), "19691231235959"),
+        (dt.datetime(900, 3, 1, tzinfo=dt.UTC), "09000301000000"),
+        (dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC), "99991231235959"),
     ],
 )
-def test_the_migration_and_the_import_agree_on_the_time_prefix_at_the_edges(cast, sent_at, prefix):
-    """Whole seconds (a fraction never rounds up), held to 8 digits at both ends of the range."""
+def test_the_migration_and_the_import_agree_on_the_second_in_front(cast, sent_at, second):
+    """Whole UTC seconds (a fraction never rounds up), four-digit years at both ends of the calendar."""
     rewrite = import_module("qunguan.chats.migrations.0010_fingerprint_time_prefix").rewrite_fingerprints
     ChatMessage.objects.create(platform="qq", fingerprint="0123456789abcdef0123456789abcdef", sent_at=sent_at)
     rewrite(connection)
-    assert time_prefix(sent_at) == prefix
-    assert ChatMessage.objects.get().fingerprint == prefix + "0123456789abcdef01234567"
+    record = ChatRecord(platform="qq", sent_at=sent_at, sender_name="王建国", text="收到", line=1)
+    assert record.fingerprint()[:14] == second
+    assert ChatMessage.objects.get().fingerprint == second + "0123456789abcdef01"
 
 
 def test_an_import_stores_the_pinned_fingerprint(cast, chat_file):
@@ -221,7 +221,7 @@ def test_an_import_stores_the_pinned_fingerprint(cast, chat_file):
         group_account=GROUP_A,
     )
     assert list(ChatMessage.objects.values_list("fingerprint", flat=True)) == [record.fingerprint()]
-    assert record.fingerprint() == "66d50e1563433dc9c8b148978eec0412"
+    assert record.fingerprint() == "2024090201000563433dc9c8b148978e"
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite connection settings")

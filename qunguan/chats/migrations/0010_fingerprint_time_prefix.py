@@ -1,31 +1,30 @@
 """Fingerprints without a platform message id begin with their UTC second.
 
-``ChatRecord.fingerprint`` now writes, for a message without an id, the UTC second since 1970 as
-8 hex digits followed by the first 24 digits of the hash it wrote before (``time_prefix``). So the
+``ChatRecord.fingerprint`` now writes, for a message without an id, the UTC second as 14 digits
+(``20240902010005``) followed by the first 18 hex digits of the hash it wrote before, so the
 unique index takes an export's messages at neighbouring places instead of random ones. This
 rewrites the messages stored before the same way, from their time and their old fingerprint
-alone, so it works for messages whose text the retention purge has emptied too, and an export
+alone: it works for messages whose text the retention purge has emptied too, and an export
 imported again after the upgrade is still recognised. Messages with an id keep their fingerprint.
 
-It cannot be undone (the old fingerprints' last 8 digits are not kept).
+It cannot be undone (the old fingerprints' last 14 digits are not kept).
 """
 
 from django.db import migrations
 
-# One statement per database; the prefix is what ``time_prefix`` computes: whole seconds (the
-# fraction dropped), held to 0 … 0xffffffff. SQLite keeps the time as UTC text
-# "YYYY-MM-DD HH:MM:SS[.ffffff]": its first 19 characters are the whole second (strftime would
-# round a fraction).
+# One statement per database. The second is whole (a fraction is dropped, never rounded up):
+# SQLite keeps the time as UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]", whose first 19 characters
+# are the second; PostgreSQL's SS is the whole second.
 REWRITE = {
     "sqlite": (
-        "UPDATE chats_chatmessage SET fingerprint = printf('%08x', max(0, min("
-        "CAST(strftime('%s', substr(sent_at, 1, 19)) AS INTEGER), 4294967295)))"
-        " || substr(fingerprint, 1, 24) WHERE message_id = ''"
+        "UPDATE chats_chatmessage SET fingerprint = "
+        "replace(replace(replace(replace(substr(sent_at, 1, 19), '-', ''), ' ', ''), 'T', ''), ':', '')"
+        " || substr(fingerprint, 1, 18) WHERE message_id = ''"
     ),
     "postgresql": (
-        "UPDATE chats_chatmessage SET fingerprint = lpad(to_hex(GREATEST(0, LEAST("
-        "floor(extract(epoch FROM sent_at))::bigint, 4294967295))), 8, '0')"
-        " || substr(fingerprint, 1, 24) WHERE message_id = ''"
+        "UPDATE chats_chatmessage SET fingerprint = "
+        "to_char(sent_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISS') || substr(fingerprint, 1, 18)"
+        " WHERE message_id = ''"
     ),
 }
 
