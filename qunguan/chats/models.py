@@ -96,7 +96,14 @@ class ChatMessage(models.Model):
         verbose_name = "聊天消息"
         indexes = [
             models.Index(fields=["group", "sent_at"]),
-            models.Index(fields=["platform", "group_account"]),
+            # Only the messages of no registered group: registering such a group finds its
+            # messages by account (``unregistered.actions``), and the millions of bound ones
+            # then cost an import no write to this index.
+            models.Index(
+                fields=["platform", "group_account"],
+                condition=models.Q(group__isnull=True),
+                name="chats_message_unbound_account",
+            ),
         ]
 
     def __str__(self) -> str:

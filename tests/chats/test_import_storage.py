@@ -239,3 +239,28 @@ def test_an_import_leaves_the_connections_sqlite_settings_as_it_found_them(cast,
     do_import_chat_file(None, path, progress=lambda position, messages: seen.append(current()))
     assert seen == [(-65536, 65536)]
     assert current() == before
+
+
+def test_only_the_messages_of_no_registered_group_are_indexed_by_account(cast, chat_file):
+    """Registering an unregistered group finds its messages by account through a partial index,
+    which the messages of registered groups (nearly all of an import) never write to."""
+    do_import_chat_file(
+        None,
+        chat_file(
+            f"2024-09-02T09:00:05|{GROUP_A}|10001001|王建国|收到|m1",
+            "2024-09-02T09:00:06|700700700|10001002|李芳|好的|m2",
+        ),
+    )
+    unbound = ChatMessage.objects.filter(group__isnull=True, platform="qq", group_account="700700700")
+    assert unbound.count() == 1
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            (definition,) = cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE name = 'chats_message_unbound_account'"
+            ).fetchone()
+        else:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'chats_message_unbound_account'")
+            (definition,) = cursor.fetchone()
+            cursor.execute("SET LOCAL enable_seqscan = off")  # (a table of two rows is read whole)
+    assert "WHERE" in definition.upper() and "group_id" in definition and "NULL" in definition.upper()
+    assert "chats_message_unbound_account" in unbound.explain()
