@@ -259,7 +259,9 @@ def test_only_the_messages_of_no_registered_group_are_indexed_by_account(cast, c
                 "SELECT sql FROM sqlite_master WHERE name = 'chats_message_unbound_account'"
             ).fetchone()
         else:
-            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'chats_message_unbound_account'")
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'chats_message_unbound_account'"
+            )
             (definition,) = cursor.fetchone()
             cursor.execute("SET LOCAL enable_seqscan = off")  # (a table of two rows is read whole)
     condition = definition.upper().partition(" WHERE ")[2]
