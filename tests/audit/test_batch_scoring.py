@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import random
 
+import numpy as np
 import pytest
 
 from qunguan.audit import Auditor, Finding, MessageContext
@@ -18,7 +19,7 @@ from qunguan.audit.detectors.classifier import (
     prime_gram_sums,
     shipped_table,
 )
-from qunguan.audit.models.ngram import MAX_CHARS, GramTable, NgramModel, pack_gram
+from qunguan.audit.models.ngram import MAX_CHARS, GramTable, NgramModel, PackedKeyIndex, pack_gram
 from qunguan.audit.normalize import normalize
 
 # Where packing or the per-text bounds could go wrong: empty, one and two characters, NUL,
@@ -103,6 +104,37 @@ def test_a_repeated_ngram_counts_once_per_text() -> None:
 def test_an_ngram_packs_into_one_key_below_two_to_the_63(gram: str, key: int) -> None:
     assert pack_gram(gram) == key
     assert key < 1 << 63
+
+
+def _packed_keys(count: int, seed: int) -> np.ndarray:
+    rng = random.Random(seed)
+    grams = {"".join(chr(rng.randrange(1, 0x3000)) for _ in range(rng.randint(1, 3))) for _ in range(count)}
+    return np.array(sorted(pack_gram(g) for g in grams), dtype=np.uint64)
+
+
+@pytest.mark.parametrize("count", [1, 5, 40, 5000])
+def test_the_key_index_finds_what_a_search_of_the_sorted_keys_finds(count: int) -> None:
+    keys = _packed_keys(count, seed=count)
+    others = _packed_keys(3 * count, seed=count + 1)
+    grams = np.concatenate((keys, others, keys[::-1], others[: count // 2]))
+    known, positions = PackedKeyIndex(keys).find(grams)
+    slot = np.minimum(np.searchsorted(keys, grams), len(keys) - 1)
+    expected = keys[slot] == grams
+    assert known.tolist() == expected.tolist()
+    assert positions.tolist() == slot[expected].tolist()
+
+
+def test_keys_that_share_a_home_are_all_found_past_each_other() -> None:
+    keys = _packed_keys(4000, seed=7)
+    index = PackedKeyIndex(keys)
+    homes = index._home(keys)
+    # The keys of the most crowded home: each but the first was pushed on by the others.
+    home = np.bincount(homes.astype(np.int64)).argmax()
+    crowded = keys[homes == home]
+    assert len(crowded) >= 3
+    known, positions = index.find(crowded[::-1])
+    assert known.all()
+    assert keys[positions].tolist() == crowded[::-1].tolist()
 
 
 @pytest.mark.parametrize("size", [1, BATCH_SCORING_FROM - 1, BATCH_SCORING_FROM, 40])

@@ -185,7 +185,7 @@ class GramTable:
         self.weights: dict[GramKey, tuple[float, ...]] = {k: tuple(v) for k, v in merged.items()}
         self.extra: dict[str, tuple[float, ...]] = {k: tuple(v) for k, v in extra.items()}
         self._empty = tuple((0.0, 0) for _ in range(width))
-        self._packed: tuple[np.ndarray, list[np.ndarray]] | None = None  # see ``sums_many``
+        self._packed: tuple[np.ndarray, list[np.ndarray], PackedKeyIndex] | None = None  # ``sums_many``
 
     def column(self, model: NgramModel) -> int | None:
         """Return the column of ``model`` (None when the table does not hold it, or is unusable)."""
@@ -212,8 +212,8 @@ class GramTable:
         """Return ``[self.sums(text) for text in texts]``, computed for all of them at once.
 
         One numpy pass over the texts' first ``MAX_CHARS`` characters: every 1–3-gram is packed
-        into one integer (``pack_gram``), looked up in the sorted keys of the table, de-duplicated
-        per text and summed per text. The same n-grams, the same weights, the same counts as
+        into one integer (``pack_gram``), looked up among the table's keys (``PackedKeyIndex``),
+        de-duplicated per text and summed per text. The same n-grams, the same weights, the same counts as
         ``sums``; only the order of each sum differs (see the class's docstring). Pays off for
         hundreds of texts (an import's batch), not for one.
         """
@@ -221,7 +221,7 @@ class GramTable:
         count = len(texts)
         if not count:
             return []
-        keys, columns = self._packed_table()
+        keys, columns, index = self._packed_table()
         size = len(keys)
         heads = [text[:MAX_CHARS] for text in texts]
         lengths = np.fromiter(map(len, heads), dtype=np.int64, count=count)
@@ -239,15 +239,12 @@ class GramTable:
         has_tri = left[:-2] >= 2
         grams = np.concatenate((uni, bi[has_bi], tri[has_tri]))
         owners = np.concatenate((owner, owner[:-1][has_bi], owner[:-2][has_tri]))
-        # Looked up in sorted order: searchsorted then walks the keys once (several times
-        # faster than random probes, sort included).
-        order = np.argsort(grams)
-        grams = grams[order]
-        slot = np.searchsorted(keys, grams)
-        np.minimum(slot, size - 1, out=slot)
-        known = keys[slot] == grams
+        # Each n-gram's position among the sorted keys, through a hash table: one multiply and
+        # one or two gathers an n-gram, where sorting them for ``searchsorted`` cost three
+        # times as much.
+        known, slot = index.find(grams)
         # Distinct (text, n-gram) pairs: a text's repeated n-gram counts once, as in a set.
-        pairs = np.sort(owners[order][known] * size + slot[known])
+        pairs = np.sort(owners[known] * size + slot)
         if len(pairs) > 1:
             pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
         text_of = pairs // size
@@ -268,20 +265,20 @@ class GramTable:
             return [() for _ in texts]
         return list(zip(*per_model, strict=True))
 
-    def _packed_table(self) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Return the sorted packed keys (``pack_gram``) of the table's n-grams and, per model,
-        their weights in the same order (made on first use)."""
+    def _packed_table(self) -> tuple[np.ndarray, list[np.ndarray], PackedKeyIndex]:
+        """Return the sorted packed keys (``pack_gram``) of the table's n-grams, per model their
+        weights in the same order, and the keys' hash index (made on first use)."""
         packed = self._packed
         if packed is None:
             width = len(self.models)
             if not self.weights:  # (an empty table: one key no text can make, weighing nothing)
-                packed = (np.zeros(1, dtype=np.uint64), [np.zeros(1) for _ in range(width)])
+                keys, columns = np.zeros(1, dtype=np.uint64), [np.zeros(1) for _ in range(width)]
             else:
-                keys = _pack_keys(list(self.weights))
-                rows = np.array(list(self.weights.values()), dtype=np.float64).reshape(len(keys), width)
-                order = np.argsort(keys, kind="stable")
-                packed = (keys[order], [np.ascontiguousarray(rows[order, i]) for i in range(width)])
-            self._packed = packed
+                unsorted = _pack_keys(list(self.weights))
+                rows = np.array(list(self.weights.values()), dtype=np.float64).reshape(len(unsorted), width)
+                order = np.argsort(unsorted, kind="stable")
+                keys, columns = unsorted[order], [np.ascontiguousarray(rows[order, i]) for i in range(width)]
+            packed = self._packed = (keys, columns, PackedKeyIndex(keys))
         return packed
 
     def raw_score(
@@ -328,6 +325,63 @@ def _pack_keys(keys: list[GramKey]) -> np.ndarray:
         if isinstance(key, str):
             packed[i] = pack_gram(key)
     return packed
+
+
+class PackedKeyIndex:
+    """Where each of a sorted array of packed n-grams (``pack_gram``) is: an open-addressing hash
+    table, looked up for a whole array of n-grams at once (``GramTable.sums_many``).
+
+    A key's home is the top bits of the key times a 64-bit odd constant (Fibonacci hashing);
+    taken homes push a key to the next free place (linear probing). The table has at least four
+    places per key, so a lookup mostly ends at the home. 0 marks a free place: ``pack_gram``
+    never gives 0 (every character is its code point + 1).
+    """
+
+    __slots__ = ("_keys", "_mask", "_positions", "_shift")
+
+    MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, keys: np.ndarray) -> None:
+        bits = max(4, (4 * len(keys) - 1).bit_length())
+        self._shift = np.uint64(64 - bits)
+        self._mask = np.uint64((1 << bits) - 1)
+        self._keys = np.zeros(1 << bits, dtype=np.uint64)
+        self._positions = np.zeros(1 << bits, dtype=np.int64)
+        # Placed in rounds: each round, a key whose place is free takes it (the first of several
+        # that want the same one); the others move one place on. A place once taken stays
+        # taken, so the places between a key's home and where it lands are all taken, which is
+        # what a lookup walks.
+        place = self._home(keys)
+        waiting = np.flatnonzero(keys)
+        while waiting.size:
+            wanted = place[waiting]
+            free = self._keys[wanted] == 0
+            taken, first = np.unique(wanted[free], return_index=True)
+            settled = waiting[free][first]
+            self._keys[taken] = keys[settled]
+            self._positions[taken] = settled
+            waiting = np.setdiff1d(waiting, settled, assume_unique=True)
+            place[waiting] = (place[waiting] + np.uint64(1)) & self._mask
+
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        return (keys * self.MULTIPLIER) >> self._shift
+
+    def find(self, grams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return which of ``grams`` are keys (a boolean array) and, for those, their positions
+        in the sorted keys (in the order of ``grams``): ``searchsorted`` without the sorting."""
+        place = self._home(grams)
+        found = self._keys[place]
+        known = found == grams
+        # Still walking: neither found nor at a free place.
+        walking = np.flatnonzero(~known & (found != 0))
+        while walking.size:
+            ahead = (place[walking] + np.uint64(1)) & self._mask
+            place[walking] = ahead
+            found = self._keys[ahead]
+            same = found == grams[walking]
+            known[walking[same]] = True
+            walking = walking[~same & (found != 0)]
+        return known, self._positions[place[known]]
 
 
 def sigmoid(z: float) -> float:
