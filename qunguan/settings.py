@@ -275,14 +275,12 @@ if QUNGUAN_IMPORT_STALE_SECONDS < 10:
     raise ImproperlyConfigured(
         f"QUNGUAN_IMPORT_STALE_SECONDS={QUNGUAN_IMPORT_STALE_SECONDS}: expected a number of seconds, at least 10"
     )
-# Messages per transaction of a chat import. A commit writes every database page the batch
-# changed, and the message fingerprint index takes its entries at random places: with a million
-# messages stored, a batch of 2,000 rewrote a page of that index for nearly every message; with
-# batches of 10,000 a commit costs less than half as much a message (14.4 → 6.0 µs,
-# docs/benchmarks.md, "Sixth pass"), and larger ones gain less each step. A batch holds the
-# SQLite write lock while it is stored (about half a second at 10,000; the web and the gateway
-# wait for it), and an import cut off loses at most the batch it was storing. Default 10,000.
-QUNGUAN_IMPORT_BATCH_MESSAGES = int(os.environ.get("QUNGUAN_IMPORT_BATCH_MESSAGES", "10000"))
+# Messages per transaction of a chat import. A batch holds the SQLite write lock while it is
+# stored (about a tenth of a second at 2,000; the web and the gateway wait for it), and an import
+# cut off loses at most the batch it was storing. Since fingerprints begin with their time
+# (chats.0010) a commit writes few pages of the fingerprint index, and batches of 2,000 import as
+# fast as batches of 10,000 (docs/benchmarks.md, "Seventh pass"). Default 2,000.
+QUNGUAN_IMPORT_BATCH_MESSAGES = int(os.environ.get("QUNGUAN_IMPORT_BATCH_MESSAGES", "2000"))
 if QUNGUAN_IMPORT_BATCH_MESSAGES < 100:
     raise ImproperlyConfigured(
         f"QUNGUAN_IMPORT_BATCH_MESSAGES={QUNGUAN_IMPORT_BATCH_MESSAGES}: expected a number of messages, at least 100"

@@ -170,11 +170,11 @@ class _Insert:
 
 # SQLite settings of the connection while an import runs (then put back). Neither touches
 # durability — ``synchronous`` stays as the settings make it (NORMAL under WAL): a larger page
-# cache keeps the message indexes in memory (the fingerprint index is written in random order,
-# and at a million messages it outgrows the default 2 MB cache), and checkpointing the WAL every
-# 256 MB instead of every 4 MB copies the same pages into the database file less often (a
-# transaction of 10,000 messages writes about 30 MB of pages, most of them the fingerprint
-# index's, and the next ones rewrite many of the same). The WAL file grows to that size during an
+# cache keeps the message indexes in memory (at a million messages they outgrow the default
+# 2 MB cache; an export whose times fall among stored messages writes in the middle of the
+# fingerprint index), and checkpointing the WAL every 256 MB instead of every 4 MB copies the
+# same pages into the database file less often (consecutive transactions rewrite the same
+# index and table pages at the end of each). The WAL file grows to that size during an
 # import and is emptied and cut back after it (``wal_checkpoint(TRUNCATE)``).
 IMPORT_PRAGMAS = {"cache_size": -65536, "wal_autocheckpoint": 65536}
 
