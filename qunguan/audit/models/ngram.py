@@ -213,9 +213,9 @@ class GramTable:
 
         One numpy pass over the texts' first ``MAX_CHARS`` characters: every 1–3-gram is packed
         into one integer (``pack_gram``), looked up among the table's keys (``PackedKeyIndex``),
-        de-duplicated per text and summed per text. The same n-grams, the same weights, the same counts as
-        ``sums``; only the order of each sum differs (see the class's docstring). Pays off for
-        hundreds of texts (an import's batch), not for one.
+        de-duplicated per text and summed per text. The same n-grams, the same weights, the same
+        counts as ``sums``; only the order of each sum differs (see the class's docstring). Pays
+        off for hundreds of texts (an import's batch), not for one.
         """
         width = len(self.models)
         count = len(texts)
@@ -346,7 +346,7 @@ class PackedKeyIndex:
         self._shift = np.uint64(64 - bits)
         self._mask = np.uint64((1 << bits) - 1)
         self._keys = np.zeros(1 << bits, dtype=np.uint64)
-        self._positions = np.zeros(1 << bits, dtype=np.int64)
+        self._positions = np.zeros(1 << bits, dtype=np.int32)  # (a table has far fewer keys)
         # Placed in rounds: each round, a key whose place is free takes it (the first of several
         # that want the same one); the others move one place on. A place once taken stays
         # taken, so the places between a key's home and where it lands are all taken, which is
