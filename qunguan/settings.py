@@ -139,6 +139,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: it pays off for long analytic queries, not for a page's. PostgreSQL
+    # compiles any query whose estimated cost passes jit_above_cost, and at 10 million messages
+    # the review queue's capped count spent 19 of its 46 ms compiling (docs/benchmarks.md,
+    # "Scale"). An operator's own ``options=... -c jit=on`` in DATABASE_URL is kept.
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    if "jit" not in str(_pg_options.get("options", "")):
+        _pg_options["options"] = f"{_pg_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

@@ -20,6 +20,13 @@ def test_connection_is_postgresql() -> None:
     assert encoding == "UTF8"
 
 
+def test_queries_are_not_compiled_just_in_time() -> None:
+    """A page's queries are short: compiling one costs more than it saves (settings.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
+
+
 def _create_then_fail(name: str) -> None:
     with transaction.atomic():
         AuthGroup.objects.create(name=name)
