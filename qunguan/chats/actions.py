@@ -468,7 +468,7 @@ def _store(
         batch.stored += result.stored
         batch.findings += result.found
         # The heartbeat rides on the counters' UPDATE that each batch writes anyway: no statement
-        # of its own, and a batch takes about a second at most, far inside the stale threshold.
+        # of its own, and a batch takes well under a second at the default size, far inside the stale threshold.
         batch.heartbeat_at = timezone.now()
         batch.save(update_fields=["read", "stored", "duplicates", "rejected", "findings", "heartbeat_at"])
 
