@@ -15,6 +15,7 @@ from qunguan.auditlog.models import AuditLogEntry
 from qunguan.chats.actions import do_import_chat_file
 from qunguan.chats.models import ChatMessage, Finding, ImportState
 from qunguan.ingest.formats import FormatError
+from qunguan.ops.heap import YOUNG_THRESHOLD
 from qunguan.registry.errors import RegistryError
 
 GROUP_A = "600100200"  # the cast's 作曲系教职工群
@@ -161,14 +162,20 @@ def test_a_transaction_size_under_100_messages_is_refused_at_start():
     assert "QUNGUAN_IMPORT_BATCH_MESSAGES=10: expected a number of messages, at least 100" in result.stderr
 
 
-def test_the_settled_heap_is_out_of_the_collectors_way_while_an_import_runs(cast, chat_file):
+def test_the_settled_heap_is_out_of_the_collectors_way_while_an_import_runs_and_collections_are_spaced(
+    cast, chat_file
+):
     gc.unfreeze()  # (whatever an earlier spec left)
-    frozen = []
+    thresholds = gc.get_threshold()
+    seen = []
     path = chat_file(f"2024-09-02T09:00:05|{GROUP_A}|10001001|王建国|收到|m1")
-    do_import_chat_file(None, path, progress=lambda pos, count: frozen.append(gc.get_freeze_count()))
-    assert frozen
-    assert all(count > 0 for count in frozen)
+    do_import_chat_file(
+        None, path, progress=lambda pos, count: seen.append((gc.get_freeze_count(), gc.get_threshold()[0]))
+    )
+    assert seen
+    assert all(count > 0 and young >= YOUNG_THRESHOLD for count, young in seen)
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == thresholds
 
 
 def test_no_stored_evidence_holds_a_phone_or_id_number(cast, chat_file):

@@ -1,5 +1,6 @@
 """``ops.heap.settled_heap``: during a long import the settled heap is out of the collector's
-passes, and after it everything is collectable again — nothing leaks, and a heap frozen for good
+passes and the youngest generation is collected less often, and after it everything is
+collectable again with the thresholds as they were — nothing leaks, and a heap frozen for good
 by someone else stays frozen."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from qunguan.ops.heap import settled_heap
+from qunguan.ops.heap import YOUNG_THRESHOLD, settled_heap
 
 
 class Node:
@@ -23,10 +24,13 @@ class Node:
 
 @pytest.fixture(autouse=True)
 def unfrozen() -> Iterator[None]:
-    # Specs start from an unfrozen heap and leave it so, whatever an earlier test did.
+    # Specs start from an unfrozen heap and leave it so (and the thresholds as they were),
+    # whatever an earlier test did.
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 def cycle() -> weakref.ref[Node]:
@@ -97,3 +101,50 @@ def test_an_error_in_the_block_still_unfreezes():
     with pytest.raises(RuntimeError), settled_heap():
         raise RuntimeError("导入失败")
     assert gc.get_freeze_count() == 0
+
+
+def test_the_youngest_generation_waits_for_more_objects_while_the_block_runs():
+    gc.set_threshold(700, 10, 10)  # Python's own
+    with settled_heap():
+        assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, 10)
+        node = cycle()
+        gc.collect()
+        assert node() is None  # (a collection still frees cycles)
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_the_thresholds_come_back_when_the_last_block_ends():
+    gc.set_threshold(700, 10, 10)
+    inside, release = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with settled_heap():
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert inside.wait(10)
+    with settled_heap(), settled_heap():
+        pass
+    assert gc.get_threshold()[0] == YOUNG_THRESHOLD  # the other thread's block still runs
+    release.set()
+    thread.join(10)
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_an_operators_thresholds_are_never_brought_closer_nor_a_switched_off_collector_on():
+    gc.set_threshold(YOUNG_THRESHOLD * 2, 5, 5)
+    with settled_heap():
+        assert gc.get_threshold() == (YOUNG_THRESHOLD * 2, 5, 5)
+    gc.set_threshold(0)
+    with settled_heap():
+        assert gc.get_threshold()[0] == 0
+    assert gc.get_threshold()[0] == 0
+
+
+def test_an_error_in_the_block_still_puts_the_thresholds_back():
+    gc.set_threshold(700, 10, 10)
+    with pytest.raises(RuntimeError), settled_heap():
+        raise RuntimeError("导入失败")
+    assert gc.get_threshold() == (700, 10, 10)
