@@ -268,3 +268,51 @@ def test_only_the_messages_of_no_registered_group_are_indexed_by_account(cast, c
     assert "GROUP_ID" in condition
     assert "IS NULL" in condition
     assert "chats_message_unbound_account" in unbound.explain()
+
+
+def test_a_finding_is_indexed_for_the_queues_and_its_message_only(cast, chat_file):
+    """The findings an import writes take an entry in the queue indexes and the message's, not in
+    an index of their group alone (the queue indexes begin with it) nor of their handler (none
+    yet): the handler's index is partial, for handled findings only."""
+    do_import_chat_file(None, chat_file(f"2024-09-02T09:00:05|{GROUP_A}|10001001|王建国|电话13812345678|m1"))
+    assert Finding.objects.count() == 1
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Finding._meta.db_table)
+        if connection.vendor == "sqlite":
+            (definition,) = cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE name = 'chats_finding_handled_by'"
+            ).fetchone()
+        else:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'chats_finding_handled_by'")
+            (definition,) = cursor.fetchone()
+    indexed = sorted(tuple(c["columns"]) for c in constraints.values() if c["index"] and not c["primary_key"])
+    assert indexed == [
+        ("category", "severity", "sent_at", "id"),
+        ("group_id", "category", "severity", "sent_at", "id"),
+        ("group_id", "status", "severity", "sent_at", "id"),
+        ("handled_by_id",),
+        ("message_id",),
+        ("status", "severity", "sent_at", "id"),
+    ]
+    condition = definition.upper().partition(" WHERE ")[2]
+    assert "HANDLED_BY_ID" in condition
+    assert "IS NOT NULL" in condition
+
+
+def test_migrating_drops_the_findings_group_and_handler_indexes(transactional_db):
+    """``chats.0012`` drops the two indexes by name on both databases; undone, it makes them again."""
+    from django.core.management import call_command
+
+    def names() -> set[str]:
+        with connection.cursor() as cursor:
+            return set(connection.introspection.get_constraints(cursor, Finding._meta.db_table))
+
+    old = {"chats_finding_group_id_1778ffb6", "chats_finding_handled_by_id_ed80be4b"}
+    try:
+        call_command("migrate", "chats", "0011", verbosity=0)
+        assert old <= names()
+        assert "chats_finding_handled_by" not in names()
+    finally:
+        call_command("migrate", verbosity=0)
+    assert not old & names()
+    assert "chats_finding_handled_by" in names()
