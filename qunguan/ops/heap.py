@@ -16,7 +16,7 @@ While the block runs, the youngest generation is also collected after ``YOUNG_TH
 objects instead of Python's 700. An import holds a batch of records, rows and documents (some
 ten thousand objects) until the batch is stored: at 700, each collection found them alive and
 moved them on, so they were walked again in the older generations, and the oldest was collected
-every few batches — a twentieth of an import's CPU time (``docs/benchmarks.md``, "Eighth pass").
+about every fifteen batches — 4 % of an import's CPU time (``docs/benchmarks.md``, "Eighth pass").
 At 50,000 they are freed by their reference counts before a collection comes. An import makes
 almost no reference cycles (a run of 20,000 messages left three objects for the collector), so
 collecting less often holds back next to nothing; cycles made meanwhile, in the import or in
