@@ -5,6 +5,7 @@ by someone else stays frozen."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 import weakref
@@ -70,7 +71,9 @@ def test_nested_blocks_unfreeze_once_the_outermost_ends():
     assert gc.get_freeze_count() == 0
 
 
-def test_blocks_in_two_threads_unfreeze_when_the_last_ends():
+@contextlib.contextmanager
+def block_in_another_thread() -> Iterator[None]:
+    """Run a ``settled_heap`` block in another thread until this one ends."""
     inside, release = threading.Event(), threading.Event()
 
     def other() -> None:
@@ -81,11 +84,18 @@ def test_blocks_in_two_threads_unfreeze_when_the_last_ends():
     thread = threading.Thread(target=other)
     thread.start()
     assert inside.wait(10)
-    with settled_heap():
-        pass
-    assert gc.get_freeze_count() > 0  # the other thread's block still runs
-    release.set()
-    thread.join(10)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join(10)
+
+
+def test_blocks_in_two_threads_unfreeze_when_the_last_ends():
+    with block_in_another_thread():
+        with settled_heap():
+            pass
+        assert gc.get_freeze_count() > 0  # the other thread's block still runs
     assert gc.get_freeze_count() == 0
 
 
@@ -115,21 +125,10 @@ def test_the_youngest_generation_waits_for_more_objects_while_the_block_runs():
 
 def test_the_thresholds_come_back_when_the_last_block_ends():
     gc.set_threshold(700, 10, 10)
-    inside, release = threading.Event(), threading.Event()
-
-    def other() -> None:
-        with settled_heap():
-            inside.set()
-            release.wait(10)
-
-    thread = threading.Thread(target=other)
-    thread.start()
-    assert inside.wait(10)
-    with settled_heap(), settled_heap():
-        pass
-    assert gc.get_threshold()[0] == YOUNG_THRESHOLD  # the other thread's block still runs
-    release.set()
-    thread.join(10)
+    with block_in_another_thread():
+        with settled_heap(), settled_heap():
+            pass
+        assert gc.get_threshold()[0] == YOUNG_THRESHOLD  # the other thread's block still runs
     assert gc.get_threshold() == (700, 10, 10)
 
 
