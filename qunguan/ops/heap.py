@@ -18,7 +18,7 @@ ten thousand objects) until the batch is stored: at 700, each collection found t
 moved them on, so they were walked again in the older generations, and the oldest was collected
 about every fifteen batches — 4 % of an import's CPU time (``docs/benchmarks.md``, "Eighth pass").
 At 50,000 they are freed by their reference counts before a collection comes. An import makes
-almost no reference cycles (a run of 20,000 messages left three objects for the collector), so
+almost no reference cycles (20,000 messages per file, two files, left three objects for the collector), so
 collecting less often holds back next to nothing; cycles made meanwhile, in the import or in
 another thread, are still collected, only later. The thresholds are put back when the last block
 ends.
